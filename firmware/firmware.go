@@ -28,3 +28,53 @@ const (
 	SIP  Protocol = "SIP"
 	MGCP Protocol = "MGCP"
 )
+
+// familyInfo is what phoneflash knows of a family (CISCO.md §1.2): its models and the
+// two-digit codes in its file names (jar41sip…, term61.default.loads). The first code is
+// the one load names use (SCCP41…, SIP11…). A wrong fact here is a one-line fix.
+type familyInfo struct {
+	family Family
+	models []string
+	codes  []string // "" for 7940/7960, whose files are named P003…/P0S3…
+}
+
+var familyTable = []familyInfo{
+	{Family7940, []string{"7940", "7960"}, nil},
+	{Family7911, []string{"7906", "7911"}, []string{"11", "06"}},
+	{Family7941, []string{"7941", "7961"}, []string{"41", "61"}},
+	{Family7942, []string{"7942", "7962"}, []string{"42", "62"}},
+	{Family7945, []string{"7945", "7965"}, []string{"45", "65"}},
+	{Family7970, []string{"7970", "7971"}, []string{"70", "71"}},
+	{Family7975, []string{"7975"}, []string{"75"}},
+}
+
+// Families lists the families phoneflash knows, oldest platform first.
+func Families() []Family {
+	out := make([]Family, len(familyTable))
+	for i, fi := range familyTable {
+		out[i] = fi.family
+	}
+	return out
+}
+
+// FamilyModels lists the models of a family ("7941", "7961"); nil for an unknown family.
+func FamilyModels(f Family) []string {
+	for _, fi := range familyTable {
+		if fi.family == f {
+			return append([]string(nil), fi.models...)
+		}
+	}
+	return nil
+}
+
+// familyByCode finds the family of a two-digit file code ("61" -> 7941/7961).
+func familyByCode(code string) (Family, bool) {
+	for _, fi := range familyTable {
+		for _, c := range fi.codes {
+			if c == code {
+				return fi.family, true
+			}
+		}
+	}
+	return "", false
+}
