@@ -1,0 +1,291 @@
+package upgrade
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"phoneflash/firmware"
+)
+
+// Names of the files phoneflash generates (CISCO.md §1.4, §2, §7).
+const (
+	XMLDefaultName = "XMLDefault.cnf.xml"
+	OS79XXName     = "OS79XX.TXT"
+	SIPDefaultName = "SIPDefault.cnf"
+)
+
+// RequestKind says what a requested file is to the phone.
+type RequestKind int
+
+// Request kinds, from the phone's point of view.
+const (
+	ReqOther         RequestKind = iota // nothing we recognise
+	ReqSecurity                         // CTLSEP<MAC>.tlv, ITLSEP<MAC>.tlv, ITLFile.tlv: trust lists, absent without CUCM
+	ReqDeviceConfig                     // SEP<MAC>.cnf.xml, SIP<MAC>.cnf, gk<MAC>: this phone's own config
+	ReqDefaultConfig                    // XMLDefault.cnf.xml, SIPDefault.cnf, SEPDefault.cnf(.xml)
+	ReqSelector                         // OS79XX.TXT: the 7940/7960 image selector
+	ReqDefaultLoads                     // termNN.default.loads: a Java phone after a factory reset
+	ReqLoadManifest                     // <load>.loads
+	ReqLoadImage                        // .sbn/.sb2/.bin/.sgn: the files a manifest lists
+	ReqLocale                           // locale jars, tones, dictionaries, fonts
+	ReqDialplan                         // dialplan.xml (the name in <dialTemplate> / dial_template)
+	ReqRingList                         // RINGLIST.DAT/.XML, DISTINCTIVERINGLIST.XML, ringtones
+	ReqDesktop                          // Desktops/<size>/List.xml and backgrounds
+)
+
+var kindNames = [...]string{
+	ReqOther: "other", ReqSecurity: "security file", ReqDeviceConfig: "device config",
+	ReqDefaultConfig: "default config", ReqSelector: "image selector", ReqDefaultLoads: "default loads",
+	ReqLoadManifest: "load manifest", ReqLoadImage: "load image", ReqLocale: "locale file",
+	ReqDialplan: "dial plan", ReqRingList: "ring list", ReqDesktop: "desktop image",
+}
+
+func (k RequestKind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("RequestKind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// ExpectedMiss reports whether "file not found" for this kind is normal on a bench
+// without CUCM (CISCO.md §2.1, §2.2: security files, a missing SEP file before the
+// XMLDefault fallback, locale and ring files, the dial plan).
+func (k RequestKind) ExpectedMiss() bool {
+	switch k {
+	case ReqSecurity, ReqDeviceConfig, ReqLocale, ReqDialplan, ReqRingList, ReqDesktop:
+		return true
+	}
+	return false
+}
+
+// classifiers: first match wins, so the specific patterns come before the generic ones.
+// Case-insensitive everywhere: phones and firmware disagree on case (CISCO.md §2.3).
+var classifiers = []struct {
+	re   *regexp.Regexp
+	kind RequestKind
+}{
+	{regexp.MustCompile(`(?i)^(?:CTLSEP[0-9A-F]{12}|ITLSEP[0-9A-F]{12}|ITLFile|CTLFile)\.tlv$`), ReqSecurity},
+	{regexp.MustCompile(`(?i)^(?:SEP[0-9A-F]{12}\.cnf\.xml|SIP[0-9A-F]{12}\.cnf|gk[0-9A-F]{12})$`), ReqDeviceConfig},
+	{regexp.MustCompile(`(?i)^(?:XMLDefault\.cnf\.xml|SIPDefault\.cnf|SEPDefault\.cnf(?:\.xml)?)$`), ReqDefaultConfig},
+	{regexp.MustCompile(`(?i)^OS79XX\.TXT$`), ReqSelector},
+	{regexp.MustCompile(`(?i)^term\d\d\.default\.loads$`), ReqDefaultLoads},
+	{regexp.MustCompile(`(?i)\.loads$`), ReqLoadManifest},
+	{regexp.MustCompile(`(?i)\.(?:sbn|sb2|bin|sgn|zz\.sgn)$`), ReqLoadImage},
+	{regexp.MustCompile(`(?i)^(?:Desktops/)`), ReqDesktop},
+	{regexp.MustCompile(`(?i)^(?:dialplan\.xml|dial\w*\.xml)$`), ReqDialplan},
+	{regexp.MustCompile(`(?i)(?:^|/)(?:RINGLIST\.(?:DAT|XML)|DISTINCTIVERINGLIST\.XML)$|\.raw$`), ReqRingList},
+	{regexp.MustCompile(`(?i)\.jar$|-tones\.xml$|dictionary[^/]*\.xml$|-font\.xml$|-kate[^/]*\.xml$|\.properties$`), ReqLocale},
+}
+
+// trimRequest drops what phones add around a name: a leading '/' or '\' (79x2 SIP asks
+// "/mk-sip.jar"), backslashes, trailing NULs and spaces (CISCO.md §2.3, §3).
+func trimRequest(name string) string {
+	n := strings.ReplaceAll(name, `\`, "/")
+	n = strings.TrimLeft(n, "/")
+	return strings.TrimRight(n, "\x00 \t\r\n")
+}
+
+// Classify says what a requested file is. It accepts names as phones send them.
+func Classify(name string) RequestKind {
+	n := trimRequest(name)
+	for _, c := range classifiers {
+		if c.re.MatchString(n) {
+			return c.kind
+		}
+	}
+	return ReqOther
+}
+
+// sepDefault is the old 7940/7960 default config: asked for, never needed once
+// OS79XX.TXT names the image (CISCO.md §2.2 [S]).
+var sepDefault = regexp.MustCompile(`(?i)^SEPDefault\.cnf(?:\.xml)?$`)
+
+// ExpectedMiss reports whether "file not found" for this request is normal: CTLSEP*,
+// ITLSEP*, ITLFile.tlv, SEP<MAC>.cnf.xml before the XMLDefault fallback, SEPDefault.cnf,
+// locale files, ring lists, the dial plan.
+func ExpectedMiss(name string) bool {
+	return Classify(name).ExpectedMiss() || sepDefault.MatchString(trimRequest(name))
+}
+
+// IsConfig reports whether the request is a configuration file a phone reads to learn
+// its load: its own SEP/SIP file, a default config, or OS79XX.TXT.
+func IsConfig(name string) bool {
+	switch Classify(name) {
+	case ReqDeviceConfig, ReqDefaultConfig, ReqSelector:
+		return true
+	}
+	return false
+}
+
+// IsLoadFile reports whether the request is part of a load: a .loads manifest, a
+// termNN.default.loads, or an image it lists.
+func IsLoadFile(name string) bool {
+	switch Classify(name) {
+	case ReqLoadManifest, ReqDefaultLoads, ReqLoadImage:
+		return true
+	}
+	return false
+}
+
+// DefaultLoadsTerm returns "term41" for a request of term41.default.loads (any case).
+func DefaultLoadsTerm(name string) (string, bool) {
+	n := trimRequest(name)
+	if Classify(n) != ReqDefaultLoads {
+		return "", false
+	}
+	return strings.ToLower(n[:len("termNN")]), true
+}
+
+var macInName = regexp.MustCompile(`(?i)^(?:CTLSEP|ITLSEP|SEP|SIP|gk)([0-9A-F]{12})(?:\.cnf\.xml|\.tlv|\.cnf)?$`)
+
+// MACFromName reads the phone's MAC from SEP<MAC>.cnf.xml, CTLSEP<MAC>.tlv,
+// ITLSEP<MAC>.tlv, SIP<MAC>.cnf or gk<MAC> (any case), as "00:1e:4a:12:34:56".
+func MACFromName(name string) (string, bool) {
+	n := trimRequest(name)
+	k := Classify(n)
+	if k != ReqSecurity && k != ReqDeviceConfig {
+		return "", false
+	}
+	m := macInName.FindStringSubmatch(n)
+	if m == nil {
+		return "", false
+	}
+	mac, err := NormalizeMAC(m[1])
+	return mac, err == nil
+}
+
+// NormalizeMAC accepts a MAC as "00:1E:4A:12:34:56", "00-1e-4a-12-34-56",
+// "001e.4a12.3456" or "001E4A123456" and returns "00:1e:4a:12:34:56" (the form of
+// servers.Event.MAC).
+func NormalizeMAC(mac string) (string, error) {
+	h := macHex(mac)
+	if len(h) != 12 {
+		return "", fmt.Errorf("bad MAC address %q: want 12 hex digits, e.g. 00:1e:4a:12:34:56", mac)
+	}
+	var b strings.Builder
+	for i := 0; i < 12; i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(strings.ToLower(h[i : i+2]))
+	}
+	return b.String(), nil
+}
+
+// macHex returns the 12 hex digits of a MAC in upper case, or "" when it is not one.
+func macHex(mac string) string {
+	var b strings.Builder
+	for _, r := range mac {
+		switch {
+		case r >= '0' && r <= '9', r >= 'a' && r <= 'f', r >= 'A' && r <= 'F':
+			b.WriteRune(r)
+		case r == ':' || r == '-' || r == '.':
+		default:
+			return ""
+		}
+	}
+	if b.Len() != 12 {
+		return ""
+	}
+	return strings.ToUpper(b.String())
+}
+
+// SEPName is the device config a Java or SCCP phone asks for: "SEP001E4A123456.cnf.xml"
+// (12 upper-case hex digits, as in every real trace, CISCO.md §2.3).
+func SEPName(mac string) (string, error) { return macFileName("SEP", mac, ".cnf.xml") }
+
+// SIPName is the device config of a SIP 7940/7960: "SIP001E4A123456.cnf".
+func SIPName(mac string) (string, error) { return macFileName("SIP", mac, ".cnf") }
+
+func macFileName(prefix, mac, suffix string) (string, error) {
+	h := macHex(mac)
+	if h == "" {
+		return "", fmt.Errorf("bad MAC address %q: want 12 hex digits, e.g. 00:1e:4a:12:34:56", mac)
+	}
+	return prefix + h + suffix, nil
+}
+
+// When says under which circumstance a phone makes a request.
+type When int
+
+// Circumstances of a request.
+const (
+	Always         When = iota
+	AfterReset          // after a factory reset (Java: the default loads; 7940/7960: OS79XX.TXT)
+	NoDeviceConfig      // its SEP<MAC>.cnf.xml was not found
+	NewLoad             // the config names a load other than the one it runs: the manifest and its files follow
+	RunningSIP          // a 7940/7960 running a SIP image
+	RunningSCCP         // a 7940/7960 running an SCCP image
+	OldImage            // a 7940/7960 on an image from before the universal loader (pre-5.0)
+)
+
+var whenNames = [...]string{
+	Always: "always", AfterReset: "after a factory reset", NoDeviceConfig: "when its SEP file is missing",
+	NewLoad: "when the config names another load", RunningSIP: "when it runs SIP",
+	RunningSCCP: "when it runs SCCP", OldImage: "on images before 5.0",
+}
+
+func (w When) String() string {
+	if w < 0 || int(w) >= len(whenNames) {
+		return fmt.Sprintf("When(%d)", int(w))
+	}
+	return whenNames[w]
+}
+
+// Request is one file a phone asks for while it boots, as a pattern. Placeholders:
+// <MAC> 12 upper-case hex digits, <TERM> the model's termNN, <LOAD> a load ID, <FILES>
+// the files a manifest lists (in listed order), <proto> "sip" or "sccp".
+type Request struct {
+	Name    string
+	Kind    RequestKind
+	When    When
+	MayMiss bool // "file not found" is normal
+	Note    string
+}
+
+// BootRequests is the order in which a phone of the family asks for files while it boots
+// (CISCO.md §2). Java phones [V: traces T1-T5]; 7940/7960 partly [U]: no verbatim SIP
+// boot log was found, the order below follows the CME hunt algorithm [V] and the
+// narratives [S] (CISCO.md §9 item 2).
+func BootRequests(f firmware.Family) []Request {
+	if f == firmware.Family7940 {
+		return legacyBoot()
+	}
+	return javaBoot()
+}
+
+func javaBoot() []Request {
+	return []Request{
+		{"<TERM>.default.loads", ReqDefaultLoads, AfterReset, false, "then each file it lists, in order [V: T3-T5]"},
+		{"<FILES>", ReqLoadImage, AfterReset, false, "jar, cnu, apps, dsp, cvm: flashed, then a reboot"},
+		{"CTLSEP<MAC>.tlv", ReqSecurity, Always, true, ""},
+		{"ITLSEP<MAC>.tlv", ReqSecurity, Always, true, ""},
+		{"ITLFile.tlv", ReqSecurity, Always, true, ""},
+		{"SEP<MAC>.cnf.xml", ReqDeviceConfig, Always, true, "holds <loadInformation>"},
+		{"XMLDefault.cnf.xml", ReqDefaultConfig, NoDeviceConfig, false, "<loadInformationNNN model=…> per model [V: admin guide OL-6966-01]"},
+		{"<LOAD>.loads", ReqLoadManifest, NewLoad, false, "the phone runs another load than the config names"},
+		{"<FILES>", ReqLoadImage, NewLoad, false, "in listed order, then flash writes and a reboot"},
+		{"/mk-<proto>.jar", ReqLocale, Always, true, "locale files with a leading '/' [V: T1, T2 (SIP)]"},
+		{"/sp-<proto>.jar", ReqLocale, Always, true, ""},
+		{"/g3-tones.xml", ReqLocale, Always, true, ""},
+		{"dialplan.xml", ReqDialplan, Always, true, "the name in <dialTemplate>"},
+	}
+}
+
+func legacyBoot() []Request {
+	return []Request{
+		{"OS79XX.TXT", ReqSelector, OldImage, false, "old images ask it first, and load the image it names [V: upgrade matrix]"},
+		{"SEPDefault.cnf", ReqDefaultConfig, OldImage, true, "some old images loop on it until OS79XX.TXT is right [S]"},
+		{"CTLSEP<MAC>.tlv", ReqSecurity, Always, true, "[V: capture T6]"},
+		{"SEP<MAC>.cnf.xml", ReqDeviceConfig, RunningSCCP, true, "[I: T6 frame length]"},
+		{"XMLDefault.cnf.xml", ReqDefaultConfig, NoDeviceConfig, false, "loadInformation7 (7960) / 8 (7940) [S]"},
+		{"OS79XX.TXT", ReqSelector, AfterReset, false, "after a factory reset [S]"},
+		{"SIPDefault.cnf", ReqDefaultConfig, RunningSIP, false, "image_version names the load [V]"},
+		{"SIP<MAC>.cnf", ReqDeviceConfig, RunningSIP, true, "overrides SIPDefault.cnf [S]"},
+		{"<LOAD>.loads", ReqLoadManifest, NewLoad, false, "then the loader .sbn: flashed, reboot, then the application .sb2 [S]"},
+		{"<FILES>", ReqLoadImage, NewLoad, false, ""},
+		{"RINGLIST.DAT", ReqRingList, RunningSIP, true, "[U]"},
+		{"dialplan.xml", ReqDialplan, RunningSIP, true, "the dial_template [U]"},
+	}
+}
