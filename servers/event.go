@@ -23,6 +23,7 @@ const (
 	DHCPIgnored   Kind = "dhcp.ignored"
 	DHCPExhausted Kind = "dhcp.exhausted"
 	DHCPRogue     Kind = "dhcp.rogue"
+	DHCPError     Kind = "dhcp.error" // a reply could not be sent, the leases file not written
 
 	TFTPRequest  Kind = "tftp.request"
 	TFTPProgress Kind = "tftp.progress"

@@ -1,0 +1,212 @@
+package servers
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// Standard ports, and AnyPort: a port number asking the OS for a free one (tests).
+const (
+	DHCPPort = 67
+	TFTPPort = 69
+	AnyPort  = -1
+)
+
+// Defaults tuned for phones on a LAN (TESTBED.md §2): a lost packet costs one Timeout.
+const (
+	DefaultLease       = time.Hour
+	DefaultTimeout     = 500 * time.Millisecond
+	DefaultRetries     = 10
+	DefaultProbeWindow = 2 * time.Second
+)
+
+// Config is what Start needs. The zero value of a field means its default.
+type Config struct {
+	Iface     string     // interface the phones are cabled to; "lo" (or a 127.x ServerIP) = loopback mode
+	ServerIP  netip.Addr // our address: option 54, siaddr, options 150/66, TFTP; default the interface's IPv4
+	PoolStart netip.Addr // default ServerIP+1
+	PoolSize  int        // default up to .251 of the /24 of PoolStart
+	Mask      net.IPMask // default the interface's prefix
+	Router    netip.Addr // option 3, left out when unset
+	Lease     time.Duration
+
+	DHCPPort int // 0 = 67, AnyPort = a free one
+	TFTPPort int // 0 = 69, AnyPort = a free one
+	NoDHCP   bool
+
+	// ClassPrefix: answer only clients whose option 60 starts with it ("" = everyone).
+	ClassPrefix string
+	// Force: start although the probe found another DHCP server (it is reported as dhcp.rogue).
+	Force       bool
+	ProbeWindow time.Duration // how long the probe listens for other servers' OFFERs
+	LeasesFile  string        // keep leases across restarts when set
+
+	BlockSize int           // cap on the negotiated TFTP blksize (513..65464); 0 = the interface MTU
+	Timeout   time.Duration // TFTP: wait for one ACK before sending again
+	Retries   int           // TFTP: resends of one packet before giving up
+}
+
+// resolved is a Config checked against the interface, with every default filled in.
+type resolved struct {
+	Config
+	iface    Interface
+	loopback bool
+	subnet   netip.Prefix
+}
+
+// Loopback reports whether cfg runs in loopback mode: replies by unicast to the sender,
+// never a broadcast, no probe (tests and the demo).
+func (c Config) Loopback() bool {
+	return c.Iface == "lo" || (c.Iface == "" && c.ServerIP.IsLoopback())
+}
+
+// resolve fills in the defaults and checks cfg against the interface. Errors are
+// *Problem.
+func (c Config) resolve() (*resolved, error) {
+	rc := &resolved{Config: c, loopback: c.Loopback()}
+	if rc.Iface == "" {
+		if !rc.loopback {
+			return nil, &Problem{Kind: NoInterface, Msg: "no interface given",
+				Fix: "name the interface the phone is cabled to with --iface (one of: " + interfaceNames() + ")"}
+		}
+		rc.Iface = "lo"
+	}
+	iface, err := InterfaceByName(rc.Iface)
+	if err != nil {
+		return nil, err
+	}
+	rc.iface = iface
+	if !iface.Up {
+		return nil, &Problem{Kind: InterfaceDown, Msg: fmt.Sprintf("interface %s is down", iface.Name),
+			Fix: fmt.Sprintf("bring it up: sudo ip link set %s up", iface.Name)}
+	}
+	if err := rc.pickAddress(); err != nil {
+		return nil, err
+	}
+	if err := rc.fillPool(); err != nil {
+		return nil, err
+	}
+	if rc.Lease <= 0 {
+		rc.Lease = DefaultLease
+	}
+	if rc.Timeout <= 0 {
+		rc.Timeout = DefaultTimeout
+	}
+	if rc.Retries <= 0 {
+		rc.Retries = DefaultRetries
+	}
+	if rc.ProbeWindow <= 0 {
+		rc.ProbeWindow = DefaultProbeWindow
+	}
+	if rc.BlockSize != 0 && (rc.BlockSize <= 512 || rc.BlockSize > 65464) {
+		return nil, &Problem{Kind: BadAddress, Msg: fmt.Sprintf("TFTP block size %d is out of range", rc.BlockSize),
+			Fix: "give --blksize between 513 and 65464 (clients that cannot negotiate use 512 anyway)"}
+	}
+	rc.DHCPPort = port(rc.DHCPPort, DHCPPort)
+	rc.TFTPPort = port(rc.TFTPPort, TFTPPort)
+	return rc, nil
+}
+
+func port(p, std int) int {
+	switch p {
+	case 0:
+		return std
+	case AnyPort:
+		return 0
+	}
+	return p
+}
+
+// pickAddress chooses and checks the server address and the subnet it serves.
+func (rc *resolved) pickAddress() error {
+	name := rc.iface.Name
+	if rc.loopback {
+		if !rc.ServerIP.IsValid() {
+			rc.ServerIP = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		}
+		if !rc.ServerIP.Is4() || !rc.ServerIP.IsLoopback() {
+			return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("%s is not a loopback address", rc.ServerIP),
+				Fix: "use a 127.x.x.x address with --iface lo"}
+		}
+		rc.subnet = netip.PrefixFrom(rc.ServerIP, 24).Masked()
+		return rc.applyMask()
+	}
+	if len(rc.iface.Addrs) == 0 {
+		return &Problem{Kind: NoIPv4, Msg: fmt.Sprintf("interface %s has no IPv4 address", name),
+			Fix: fmt.Sprintf("give it one, e.g.: sudo ip addr add 192.168.1.1/24 dev %s", name)}
+	}
+	if !rc.ServerIP.IsValid() {
+		rc.ServerIP = rc.iface.Addrs[0].Addr()
+		rc.subnet = rc.iface.Addrs[0].Masked()
+		return rc.applyMask()
+	}
+	for _, p := range rc.iface.Addrs {
+		if p.Addr() == rc.ServerIP {
+			rc.subnet = p.Masked()
+			return rc.applyMask()
+		}
+	}
+	return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("%s is not an address of %s (it has %v)", rc.ServerIP, name, rc.iface.Addrs),
+		Fix: fmt.Sprintf("leave out --server-ip, or add it: sudo ip addr add %s/24 dev %s", rc.ServerIP, name)}
+}
+
+// applyMask makes Mask and subnet agree: an explicit Mask wins.
+func (rc *resolved) applyMask() error {
+	if rc.Mask == nil {
+		rc.Mask = net.CIDRMask(rc.subnet.Bits(), 32)
+		return nil
+	}
+	ones, bits := rc.Mask.Size()
+	if bits != 32 || ones == 0 || ones > 30 {
+		return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("subnet mask %v is not usable", net.IP(rc.Mask)),
+			Fix: "give --mask like 255.255.255.0"}
+	}
+	rc.subnet = netip.PrefixFrom(rc.ServerIP, ones).Masked()
+	return nil
+}
+
+// fillPool applies the pool defaults (ServerIP+1 up to .251 of its /24) and checks the
+// pool lies inside the subnet.
+func (rc *resolved) fillPool() error {
+	if !rc.PoolStart.IsValid() {
+		rc.PoolStart = rc.ServerIP.Next()
+	}
+	if rc.PoolSize <= 0 {
+		last := int(rc.PoolStart.As4()[3])
+		if last > 251 {
+			return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("no room for a pool after %s", rc.ServerIP),
+				Fix: "give --pool-start and --pool-size"}
+		}
+		rc.PoolSize = 251 - last + 1
+	}
+	end := addOffset(rc.PoolStart, rc.PoolSize-1)
+	bcast := lastAddr(rc.subnet)
+	if !rc.PoolStart.Is4() || !rc.subnet.Contains(rc.PoolStart) || !rc.subnet.Contains(end) ||
+		rc.PoolStart == rc.subnet.Addr() || end == bcast || end.Less(rc.PoolStart) {
+		return &Problem{Kind: BadAddress,
+			Msg: fmt.Sprintf("pool %s-%s does not fit the subnet %s", rc.PoolStart, end, rc.subnet),
+			Fix: "give --pool-start and --pool-size inside the interface's subnet"}
+	}
+	return nil
+}
+
+// addOffset returns a+n for IPv4 a (wrapping is the caller's concern).
+func addOffset(a netip.Addr, n int) netip.Addr {
+	b := a.As4()
+	v := binary.BigEndian.Uint32(b[:]) + uint32(n)
+	binary.BigEndian.PutUint32(b[:], v)
+	return netip.AddrFrom4(b)
+}
+
+// offsetOf returns a-b for IPv4 addresses.
+func offsetOf(a, b netip.Addr) int {
+	x, y := a.As4(), b.As4()
+	return int(int64(binary.BigEndian.Uint32(x[:])) - int64(binary.BigEndian.Uint32(y[:])))
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	return addOffset(p.Addr(), 1<<(32-p.Bits())-1)
+}

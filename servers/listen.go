@@ -1,0 +1,102 @@
+package servers
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+)
+
+// sockets are the bound sockets of one Start: TFTP, DHCP (nil with NoDHCP) and the
+// watch on the client port that sees other servers' replies (nil on loopback).
+type sockets struct {
+	tftp     *net.UDPConn
+	dhcp     *net.UDPConn
+	watch    *net.UDPConn
+	warnings []string
+}
+
+func (s *sockets) close() {
+	for _, c := range []*net.UDPConn{s.tftp, s.dhcp, s.watch} {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// listen binds every socket rc needs. Errors are *Problem.
+func (rc *resolved) listen() (*sockets, error) {
+	s := &sockets{}
+	dev := rc.iface.Name
+	if rc.loopback {
+		dev = "" // the loopback address alone keeps us off every other interface
+	}
+	var err error
+	tftpAddr := netip.AddrPortFrom(rc.ServerIP, uint16(rc.TFTPPort))
+	// IP_PKTINFO before bind: pin reads the local address and the interface MTU from it,
+	// and enabling it only inside Serve loses it for requests that arrive first.
+	if s.tftp, err = listenUDP(tftpAddr, dev, optPktInfo); err != nil {
+		return nil, bindProblem("TFTP", tftpAddr.String(), rc.TFTPPort, err)
+	}
+	if rc.NoDHCP {
+		return s, nil
+	}
+	if rc.loopback {
+		dhcpAddr := netip.AddrPortFrom(rc.ServerIP, uint16(rc.DHCPPort))
+		if s.dhcp, err = listenUDP(dhcpAddr, ""); err != nil {
+			s.close()
+			return nil, bindProblem("DHCP", dhcpAddr.String(), rc.DHCPPort, err)
+		}
+		return s, nil
+	}
+	// Wildcard plus the interface: a socket bound to our address never sees a broadcast
+	// DISCOVER. No SO_REUSEPORT, so a second DHCP server on the port is an error, not a twin.
+	dhcpAddr := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(rc.DHCPPort))
+	if s.dhcp, err = listenUDP(dhcpAddr, dev); err != nil {
+		s.close()
+		return nil, bindProblem("DHCP", fmt.Sprintf("%s (%s)", dhcpAddr, dev), rc.DHCPPort, err)
+	}
+	if s.watch, err = listenClientPort(dev); err != nil {
+		s.warnings = append(s.warnings, fmt.Sprintf(
+			"cannot watch for other DHCP servers while serving (%v); the start-up probe still ran", err))
+		s.watch = nil
+	}
+	return s, nil
+}
+
+// listenClientPort binds the DHCP client port on dev, shared with any DHCP client of
+// the machine (SO_REUSEADDR): broadcast replies reach every such socket.
+func listenClientPort(dev string) (*net.UDPConn, error) {
+	return listenUDP(netip.AddrPortFrom(netip.IPv4Unspecified(), 68), dev, optReuseAddr)
+}
+
+// listenUDP binds an IPv4 UDP socket to addr, on device dev when dev is set, with the
+// extra socket options given.
+func listenUDP(addr netip.AddrPort, dev string, opts ...sockOpt) (*net.UDPConn, error) {
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		cerr := c.Control(func(fd uintptr) {
+			if dev != "" {
+				if err = bindToDevice(int(fd), dev); err != nil {
+					err = fmt.Errorf("bind to device %s: %w", dev, err)
+					return
+				}
+			}
+			for _, o := range opts {
+				if err = o(int(fd)); err != nil {
+					return
+				}
+			}
+		})
+		if cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	pc, err := lc.ListenPacket(context.Background(), "udp4", addr.String())
+	if err != nil {
+		return nil, err
+	}
+	return pc.(*net.UDPConn), nil
+}

@@ -1,0 +1,192 @@
+package servers
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/mdlayher/packet"
+)
+
+// Offer is another DHCP server's answer to the probe.
+type Offer struct {
+	Server  netip.Addr       // its identifier (option 54), else the packet's source
+	MAC     net.HardwareAddr // its Ethernet address
+	Offered netip.Addr       // the address it offered
+}
+
+func (o Offer) String() string {
+	return fmt.Sprintf("%s (%s) offered %s", o.Server, o.MAC, o.Offered)
+}
+
+// Probe broadcasts a DISCOVER (broadcast flag set) from iface, twice, and collects the
+// OFFERs of every server that answers within window. It reads them from a packet socket,
+// so it sees the sender's MAC and replies unicast to our MAC as well. Needs root or
+// CAP_NET_RAW; on loopback there is nothing to probe and it returns nothing.
+func Probe(ctx context.Context, iface string, window time.Duration) ([]Offer, error) {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil, &Problem{Kind: NoInterface, Err: err, Msg: fmt.Sprintf("there is no network interface %q", iface),
+			Fix: "choose one of: " + interfaceNames()}
+	}
+	if ifi.Flags&net.FlagLoopback != 0 {
+		return nil, nil
+	}
+	raw, err := packet.Listen(ifi, packet.Datagram, 0x0800 /* ETH_P_IP */, nil)
+	if err != nil {
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			return nil, &Problem{Kind: NeedPrivilege, Err: err,
+				Msg: "probe for other DHCP servers: no permission to open a packet socket", Fix: privilegeFix()}
+		}
+		return nil, fmt.Errorf("probe %s: %w", iface, err)
+	}
+	defer raw.Close()
+	send, err := listenClientPort(iface)
+	if errors.Is(err, syscall.EADDRINUSE) { // a DHCP client holds port 68: replies go there anyway
+		send, err = listenUDP(netip.AddrPortFrom(netip.IPv4Unspecified(), 0), iface)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("probe %s: %w", iface, err)
+	}
+	defer send.Close()
+
+	mac := ifi.HardwareAddr
+	if len(mac) != 6 {
+		mac = net.HardwareAddr{0x02, 0, 0, 0, 0, 1} // no Ethernet address (tun): any locally administered one
+	}
+	disc, err := dhcpv4.NewDiscovery(mac, dhcpv4.WithBroadcast(true))
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	bcast := &net.UDPAddr{IP: net.IPv4bcast, Port: dhcpv4.ServerPort}
+	deadline := time.Now().Add(window)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	resend := time.Now().Add(window / 2)
+	if _, err := send.WriteTo(disc.ToBytes(), bcast); err != nil {
+		return nil, fmt.Errorf("probe: send DISCOVER on %s: %w", iface, err)
+	}
+
+	var offers []Offer
+	seen := map[netip.Addr]bool{}
+	buf := make([]byte, 2048)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		next := deadline
+		if !resend.IsZero() && resend.Before(next) {
+			next = resend
+		}
+		if next.Sub(time.Now()) > 100*time.Millisecond {
+			next = time.Now().Add(100 * time.Millisecond) // look at ctx now and then
+		}
+		raw.SetReadDeadline(next)
+		n, from, err := raw.ReadFrom(buf)
+		if !resend.IsZero() && !time.Now().Before(resend) {
+			resend = time.Time{}
+			if _, err := send.WriteTo(disc.ToBytes(), bcast); err != nil {
+				return offers, fmt.Errorf("probe: send DISCOVER on %s: %w", iface, err)
+			}
+		}
+		if err != nil {
+			if errors.Is(err, syscall.EAGAIN) || isTimeout(err) {
+				continue
+			}
+			return offers, fmt.Errorf("probe %s: %w", iface, err)
+		}
+		src, payload, ok := udpPayload(buf[:n], dhcpv4.ClientPort)
+		if !ok {
+			continue
+		}
+		m, err := dhcpv4.FromBytes(payload)
+		if err != nil || m.OpCode != dhcpv4.OpcodeBootReply || m.TransactionID != disc.TransactionID ||
+			m.MessageType() != dhcpv4.MessageTypeOffer {
+			continue
+		}
+		o := Offer{Server: addrOf(m.ServerIdentifier()), Offered: addrOf(m.YourIPAddr)}
+		if !o.Server.IsValid() {
+			o.Server = src
+		}
+		if pa, ok := from.(*packet.Addr); ok {
+			o.MAC = pa.HardwareAddr
+		}
+		if !seen[o.Server] {
+			seen[o.Server] = true
+			offers = append(offers, o)
+		}
+	}
+	return offers, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// udpPayload returns the source address and UDP payload of IPv4 packet b when it is a
+// UDP datagram to port.
+func udpPayload(b []byte, port int) (netip.Addr, []byte, bool) {
+	if len(b) < 20 || b[0]>>4 != 4 || b[9] != 17 {
+		return netip.Addr{}, nil, false
+	}
+	ihl := int(b[0]&0x0f) * 4
+	if ihl < 20 || len(b) < ihl+8 {
+		return netip.Addr{}, nil, false
+	}
+	udp := b[ihl:]
+	if int(binary.BigEndian.Uint16(udp[2:4])) != port {
+		return netip.Addr{}, nil, false
+	}
+	ulen := int(binary.BigEndian.Uint16(udp[4:6]))
+	if ulen < 8 || ulen > len(udp) {
+		return netip.Addr{}, nil, false
+	}
+	return netip.AddrFrom4([4]byte(b[12:16])), udp[8:ulen], true
+}
+
+// watcher reports other servers' OFFERs and ACKs seen on the client port while we serve.
+type watcher struct {
+	conn   *net.UDPConn
+	server netip.Addr
+	iface  string
+	bus    *Bus
+	quiet  limiter
+}
+
+// rogueQuiet: one dhcp.rogue per other server per period.
+const rogueQuiet = 30 * time.Second
+
+func (w *watcher) serve() error {
+	buf := make([]byte, 4096)
+	for {
+		n, peer, err := w.conn.ReadFromUDP(buf)
+		if errors.Is(err, net.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("watch for other DHCP servers: %w", err)
+		}
+		m, err := dhcpv4.FromBytes(buf[:n])
+		if err != nil || m.OpCode != dhcpv4.OpcodeBootReply {
+			continue
+		}
+		if mt := m.MessageType(); mt != dhcpv4.MessageTypeOffer && mt != dhcpv4.MessageTypeAck {
+			continue
+		}
+		srv := addrOf(m.ServerIdentifier())
+		if !srv.IsValid() {
+			srv = addrOf(peer.IP)
+		}
+		if srv == w.server || !w.quiet.allow(srv.String(), time.Now()) {
+			continue // our own broadcast, looped back
+		}
+		w.bus.Publish(Event{Kind: DHCPRogue, Server: srv.String(), MAC: m.ClientHWAddr.String(), IP: ipString(addrOf(m.YourIPAddr)),
+			Msg: fmt.Sprintf("another DHCP server (%s) sent a %s on %s: phones may boot from it; switch it off or unplug it",
+				srv, m.MessageType(), w.iface)})
+	}
+}

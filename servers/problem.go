@@ -1,0 +1,139 @@
+package servers
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// ProblemKind classifies what stops (or may stop) the servers from working.
+type ProblemKind string
+
+// Problem kinds: each comes with the fix spelled out in Problem.Fix.
+const (
+	NoInterface   ProblemKind = "no-interface"   // the interface does not exist
+	InterfaceDown ProblemKind = "interface-down" // administratively down
+	NoCarrier     ProblemKind = "no-carrier"     // up but no link: a warning, the phone may be off
+	NoIPv4        ProblemKind = "no-ipv4"        // nothing to serve from
+	BadAddress    ProblemKind = "bad-address"    // --server-ip or the pool do not fit the interface
+	NeedPrivilege ProblemKind = "privilege"      // ports 67/69 or binding to a device
+	PortInUse     ProblemKind = "port-in-use"    // another program holds the port
+	OtherDHCP     ProblemKind = "other-dhcp"     // the probe found another DHCP server
+	SocketFailed  ProblemKind = "socket"         // anything else the OS refused
+)
+
+// Problem is a start-up problem: what is wrong and what to do about it. It is the
+// error type Start returns for everything the user can fix.
+type Problem struct {
+	Kind    ProblemKind
+	Msg     string  // what is wrong, one line
+	Fix     string  // what to do, ready to copy where it is a command
+	Warning bool    // starting is still possible
+	Offers  []Offer // OtherDHCP: what the probe saw
+	Err     error   // the underlying OS error, if any
+}
+
+func (p *Problem) Error() string {
+	if p.Fix == "" {
+		return p.Msg
+	}
+	return p.Msg + "; " + p.Fix
+}
+
+func (p *Problem) Unwrap() error { return p.Err }
+
+// privilegeFix is the advice for a refused privileged port or device binding.
+func privilegeFix() string {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "phoneflash"
+	}
+	return fmt.Sprintf("run it as root (sudo %s ...), or allow it once: sudo setcap cap_net_bind_service,cap_net_raw=ep %s", exe, exe)
+}
+
+// bindProblem turns a failed bind of proto port (what: "DHCP", "TFTP") into a Problem
+// naming the fix, and for a port in use the program holding it when the OS says.
+func bindProblem(what string, addr string, port int, err error) *Problem {
+	switch {
+	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM):
+		return &Problem{Kind: NeedPrivilege, Err: err,
+			Msg: fmt.Sprintf("%s: no permission to listen on %s (UDP port %d is privileged)", what, addr, port),
+			Fix: privilegeFix()}
+	case errors.Is(err, syscall.EADDRINUSE):
+		holder := udpPortHolders(port)
+		msg := fmt.Sprintf("%s: UDP port %d is already in use on %s", what, port, addr)
+		if holder != "" {
+			msg += " by " + holder
+		}
+		return &Problem{Kind: PortInUse, Err: err, Msg: msg,
+			Fix: fmt.Sprintf("stop that program (see: sudo ss -ulpn 'sport = :%d'), or choose another port", port)}
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return &Problem{Kind: BadAddress, Err: err,
+			Msg: fmt.Sprintf("%s: %s is not an address of this machine", what, addr),
+			Fix: "use --server-ip with an address of the interface (ip -4 addr)"}
+	}
+	return &Problem{Kind: SocketFailed, Err: err, Msg: fmt.Sprintf("%s: listen on %s: %v", what, addr, err)}
+}
+
+// udpPortHolders names the processes holding UDP port port in this network namespace,
+// as far as /proc tells (other users' processes need root to be seen): "dnsmasq (pid 42)".
+func udpPortHolders(port int) string {
+	inodes := map[string]bool{}
+	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fields := strings.Fields(line)
+			if len(fields) < 10 {
+				continue
+			}
+			local := fields[1] // hex IP:hex port
+			i := strings.LastIndexByte(local, ':')
+			var p int
+			if _, err := fmt.Sscanf(local[i+1:], "%X", &p); err == nil && p == port && fields[9] != "0" {
+				inodes["socket:["+fields[9]+"]"] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		return ""
+	}
+	procs, _ := os.ReadDir("/proc")
+	var found []string
+	for _, pd := range procs {
+		pid := pd.Name()
+		if pid[0] < '0' || pid[0] > '9' {
+			continue
+		}
+		fds, err := os.ReadDir("/proc/" + pid + "/fd")
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			if link, err := os.Readlink("/proc/" + pid + "/fd/" + fd.Name()); err == nil && inodes[link] {
+				comm, _ := os.ReadFile("/proc/" + pid + "/comm")
+				found = append(found, fmt.Sprintf("%s (pid %s)", strings.TrimSpace(string(comm)), pid))
+				break
+			}
+		}
+	}
+	return strings.Join(found, ", ")
+}
+
+// interfaceNames lists the interfaces for a "no such interface" message.
+func interfaceNames() string {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return ""
+	}
+	names := make([]string, 0, len(ifs))
+	for _, i := range ifs {
+		names = append(names, i.Name)
+	}
+	return strings.Join(names, ", ")
+}
