@@ -1,0 +1,234 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/insomniacslk/dhcp/dhcpv4/server4"
+	"github.com/pin/tftp/v3"
+)
+
+// testTFTP is a pin/tftp server on loopback over an in-memory folder, recording what
+// it was asked for: the "any server" the virtual phone is tested against.
+type testTFTP struct {
+	addr *net.UDPAddr
+
+	mu       sync.Mutex
+	files    map[string][]byte // lower-case name -> body
+	requests []string          // names exactly as asked
+	failed   []string          // transfers the server saw fail (hook)
+	done     []string          // transfers the server saw complete
+}
+
+func startTFTP(t *testing.T, files map[string][]byte, timeout time.Duration) *testTFTP {
+	t.Helper()
+	s := &testTFTP{files: map[string][]byte{}}
+	for n, b := range files {
+		s.files[strings.ToLower(n)] = b
+	}
+	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
+		s.mu.Lock()
+		s.requests = append(s.requests, name)
+		body, ok := s.files[strings.ToLower(strings.TrimLeft(name, "/"))]
+		s.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("file not found: %s", name)
+		}
+		_, err := rf.ReadFrom(bytes.NewReader(body))
+		return err
+	}, nil)
+	srv.SetTimeout(timeout)
+	srv.SetRetries(5)
+	srv.SetBackoff(func(int) time.Duration { return 0 })
+	srv.SetHook(hook{s})
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(conn) }()
+	t.Cleanup(func() {
+		srv.Shutdown()
+		if err := <-errc; err != nil {
+			t.Errorf("tftp serve: %v", err)
+		}
+	})
+	time.Sleep(30 * time.Millisecond) // pin enables packet info inside Serve (LIBS.md start-up race)
+	s.addr = conn.LocalAddr().(*net.UDPAddr)
+	return s
+}
+
+type hook struct{ s *testTFTP }
+
+func (h hook) OnSuccess(st tftp.TransferStats) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	h.s.done = append(h.s.done, st.Filename)
+}
+
+func (h hook) OnFailure(st tftp.TransferStats, err error) {
+	if st.RemoteAddr == nil {
+		return
+	}
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	h.s.failed = append(h.s.failed, st.Filename)
+}
+
+func (s *testTFTP) set(name string, body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[strings.ToLower(name)] = body
+}
+
+func (s *testTFTP) remove(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.files, strings.ToLower(name))
+}
+
+func (s *testTFTP) asked() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.requests...)
+}
+
+// waitFailed waits until the server has seen n failed transfers (it notices a vanished
+// client only after its own timeouts).
+func (s *testTFTP) waitFailed(t *testing.T, n int, within time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s.mu.Lock()
+		f := append([]string(nil), s.failed...)
+		s.mu.Unlock()
+		if len(f) >= n || time.Now().After(deadline) {
+			return f
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// testDHCP is an insomniacslk server4 on loopback answering by unicast, as ours does on
+// loopback: one address per MAC from 127.0.0.100 up, and the TFTP server in the
+// options the test asks for.
+type testDHCP struct {
+	addr *net.UDPAddr
+
+	mu      sync.Mutex
+	classes []string // option 60 of every DISCOVER, as sent
+	leases  map[string]net.IP
+	msgs    []*dhcpv4.DHCPv4
+}
+
+// dhcpOpts says how the test server names the TFTP server.
+type dhcpOpts struct {
+	opt150, opt66, siaddr net.IP
+	opt66Text             string // verbatim option 66 (overrides opt66)
+	silent                bool   // never answer
+	nak                   bool   // NAK every REQUEST
+}
+
+func startDHCP(t *testing.T, o dhcpOpts) *testDHCP {
+	t.Helper()
+	d := &testDHCP{leases: map[string]net.IP{}}
+	serverIP := net.IPv4(127, 0, 0, 1)
+	handler := func(conn net.PacketConn, peer net.Addr, m *dhcpv4.DHCPv4) {
+		d.mu.Lock()
+		d.msgs = append(d.msgs, m)
+		if m.MessageType() == dhcpv4.MessageTypeDiscover {
+			d.classes = append(d.classes, m.ClassIdentifier())
+		}
+		ip, ok := d.leases[m.ClientHWAddr.String()]
+		if !ok {
+			ip = net.IPv4(127, 0, 0, byte(100+len(d.leases)))
+			d.leases[m.ClientHWAddr.String()] = ip
+		}
+		d.mu.Unlock()
+		if o.silent {
+			return
+		}
+		var mt dhcpv4.MessageType
+		switch m.MessageType() {
+		case dhcpv4.MessageTypeDiscover:
+			mt = dhcpv4.MessageTypeOffer
+		case dhcpv4.MessageTypeRequest:
+			mt = dhcpv4.MessageTypeAck
+			if o.nak {
+				mt = dhcpv4.MessageTypeNak
+			}
+		default:
+			return
+		}
+		mods := []dhcpv4.Modifier{
+			dhcpv4.WithMessageType(mt),
+			dhcpv4.WithYourIP(ip),
+			dhcpv4.WithOption(dhcpv4.OptServerIdentifier(serverIP)),
+			dhcpv4.WithNetmask(net.CIDRMask(8, 32)),
+			dhcpv4.WithLeaseTime(3600),
+		}
+		if o.siaddr != nil {
+			mods = append(mods, dhcpv4.WithServerIP(o.siaddr))
+		}
+		if o.opt66 != nil {
+			mods = append(mods, dhcpv4.WithOption(dhcpv4.OptTFTPServerName(o.opt66.String())))
+		}
+		if o.opt66Text != "" {
+			mods = append(mods, dhcpv4.WithOption(dhcpv4.OptTFTPServerName(o.opt66Text)))
+		}
+		if o.opt150 != nil {
+			mods = append(mods, dhcpv4.WithOption(dhcpv4.Option{Code: dhcpv4.OptionTFTPServerAddress, Value: dhcpv4.IPs{o.opt150}}))
+		}
+		resp, err := dhcpv4.NewReplyFromRequest(m, mods...)
+		if err != nil {
+			return
+		}
+		_, _ = conn.WriteTo(resp.ToBytes(), peer) // unicast back to the phone's port
+	}
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: serverIP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server4.NewServer("", nil, handler, server4.WithConn(conn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(); close(done) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	d.addr = conn.LocalAddr().(*net.UDPAddr)
+	return d
+}
+
+func (d *testDHCP) sentClasses() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.classes...)
+}
+
+func (d *testDHCP) messages() []*dhcpv4.DHCPv4 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*dhcpv4.DHCPv4(nil), d.msgs...)
+}
+
+// loopbackListen is the phone's TFTP socket on loopback.
+func loopbackListen() (*net.UDPConn, error) {
+	return net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+}
+
+// pattern makes n deterministic bytes.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	return b
+}
