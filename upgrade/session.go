@@ -1,0 +1,181 @@
+package upgrade
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+)
+
+// tickEvery is how often the Session asks the tracker about silence.
+const tickEvery = 2 * time.Second
+
+// Options is what a Session runs.
+type Options struct {
+	Servers servers.Config
+	Library *firmware.Library // the firmware served; nil serves only generated files
+	Plan    *Plan             // nil: serve and explain, stage nothing
+	Now     func() time.Time  // the clock for Tick; nil = time.Now
+}
+
+// Session ties the parts together for one bench: it starts the servers over the
+// firmware's Root, stages the plan's steps into the Root's overlay, feeds every server
+// event to the Tracker and republishes the events, completed with MAC and model, plus
+// the tracker's own. The wizard and `serve` are two views of one Session.
+type Session struct {
+	opts    Options
+	root    *firmware.Root
+	wire    *servers.Bus // what the servers publish
+	out     *servers.Bus // what the Session publishes: enriched server events + tracker events
+	running *servers.Running
+
+	mu      sync.Mutex // guards tracker (read by Phones from the UI goroutine)
+	tracker *Tracker
+
+	stageMu  sync.Mutex
+	lastStep map[string]int // mac -> step staged for it ("" = the shared files)
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	stop   sync.Once
+	start  time.Time
+}
+
+// Start stages the first step, starts the servers and follows the phones until ctx
+// ends or Stop is called. The servers' start-up errors come back as they are
+// (*servers.Problem says what to do).
+func Start(ctx context.Context, o Options) (*Session, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	lib := o.Library
+	if lib == nil {
+		lib = &firmware.Library{}
+	}
+	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus(), out: servers.NewBus(),
+		lastStep: map[string]int{}, start: o.Now()}
+	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
+	ctx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	events := s.wire.Subscribe(ctx) // before the servers start: no event is lost
+	running, err := servers.Start(ctx, o.Servers, s.root, s.wire)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s.running = running
+	if p := o.Plan; p != nil {
+		// The configs name us as the call manager: the address the servers resolved.
+		if p.CallManager == "" {
+			p.CallManager = running.Config().ServerIP.String()
+		}
+		err := p.Prepare()
+		if err == nil {
+			_, err = p.Stage(s.root, 0, "")
+			s.lastStep[""] = 0
+		}
+		if err != nil {
+			running.Stop()
+			cancel()
+			return nil, fmt.Errorf("stage step 1 (%s): %w", p.Steps[0].ID, err)
+		}
+	}
+	s.wg.Add(1)
+	go s.follow(ctx, events)
+	return s, nil
+}
+
+// follow feeds the tracker from the wire and republishes.
+func (s *Session) follow(ctx context.Context, events <-chan servers.Event) {
+	defer s.wg.Done()
+	tick := time.NewTicker(tickEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			s.mu.Lock()
+			derived := s.tracker.Observe(&ev)
+			s.mu.Unlock()
+			s.out.Publish(ev)
+			for _, d := range derived {
+				s.out.Publish(d)
+			}
+		case <-tick.C:
+			s.mu.Lock()
+			derived := s.tracker.Tick(s.opts.Now())
+			s.mu.Unlock()
+			for _, d := range derived {
+				s.out.Publish(d)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// stageStep is the tracker's Stager: it writes step k for a phone into the overlay.
+// It runs on the follow goroutine with s.mu held, so it must not call back into the
+// tracker.
+func (s *Session) stageStep(step int, mac string) {
+	p := s.opts.Plan
+	if p == nil || step < 0 || step >= len(p.Steps) {
+		return
+	}
+	s.stageMu.Lock()
+	defer s.stageMu.Unlock()
+	if last, ok := s.lastStep[mac]; ok && last == step {
+		return
+	}
+	if _, err := p.Stage(s.root, step, mac); err != nil {
+		s.out.Publish(servers.Event{Time: s.opts.Now(), Kind: servers.PhoneHint, MAC: mac, Step: step + 1,
+			Steps: len(p.Steps), Load: p.Steps[step].ID, Msg: fmt.Sprintf("could not stage step %d: %v", step+1, err)})
+		return
+	}
+	s.lastStep[mac] = step
+}
+
+// Subscribe returns the Session's events from now on (see servers.Bus.Subscribe).
+func (s *Session) Subscribe(ctx context.Context) <-chan servers.Event { return s.out.Subscribe(ctx) }
+
+// Phones returns what the tracker knows of each phone, in the order they came.
+func (s *Session) Phones() []Phone {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tracker.Phones()
+}
+
+// Plan is the plan the Session stages (nil when it only serves).
+func (s *Session) Plan() *Plan { return s.opts.Plan }
+
+// Root is what the TFTP server serves, overlay included.
+func (s *Session) Root() *firmware.Root { return s.root }
+
+// Servers is the running pair of servers (bound addresses, the resolved config).
+func (s *Session) Servers() *servers.Running { return s.running }
+
+// Started is when the Session started.
+func (s *Session) Started() time.Time { return s.start }
+
+// Done is closed when the servers have stopped (Stop, the context, or a fatal error).
+func (s *Session) Done() <-chan struct{} { return s.running.Done() }
+
+// Err is the error that stopped the servers, if any.
+func (s *Session) Err() error { return s.running.Err() }
+
+// Stop stops the servers (releasing both ports), the tracker, and closes every
+// subscription after its queued events.
+func (s *Session) Stop() {
+	s.stop.Do(func() {
+		s.running.Stop()
+		s.cancel()
+		s.wg.Wait()
+		s.wire.Close()
+		s.out.Close()
+	})
+}

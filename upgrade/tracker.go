@@ -1,0 +1,634 @@
+package upgrade
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+)
+
+// Phase is where a phone is in its upgrade, as the Watch screen shows it.
+type Phase string
+
+// Phases, in the order a phone goes through them (Loading and Flashing repeat per step).
+const (
+	PhaseWaiting  Phase = "waiting for the phone"
+	PhaseAddress  Phase = "address given"
+	PhaseConfig   Phase = "reading config"
+	PhaseLoading  Phase = "loading"
+	PhaseFlashing Phase = "writing flash, rebooting"
+	PhaseDone     Phase = "done"
+)
+
+// Tracker timings: how long a transfer may make no progress, how long a phone may be
+// silent outside a flash write, and how many requests of one file in a step make a loop.
+const (
+	transferStall = 15 * time.Second
+	configQuiet   = 3 * time.Minute
+	loopRepeats   = 3
+)
+
+// Phone is what the tracker knows of one phone.
+type Phone struct {
+	MAC   string // aa:bb:cc:dd:ee:ff; "" until seen (TFTP-only mode, first requests)
+	IP    string
+	Model string // "7960"; the plan's model when the phone's option 60 names only a family
+	Class string // option 60 as sent
+
+	Phase Phase
+	Step  int    // 0-based index of the plan step in progress; len(Steps) when done
+	Load  string // the load it is fetching or has just fetched
+
+	// The transfer in flight (or the last one).
+	File                 string
+	FileIndex, FileCount int // 1-based position of File in the step's files
+	Bytes, Size          int64
+	Rate                 float64 // bytes per second of the last finished transfer
+
+	Steps      []StepRecord // one per plan step
+	Retries    int          // files of a step requested again
+	Failures   int          // transfers that failed (tftp.error)
+	FirstSeen  time.Time
+	LastSeen   time.Time
+	Hints      []Hint
+	FinalLoad  string // what it ended up running, once done
+	AlreadyRan bool   // it was already on the target when it came
+
+	said map[string]time.Time // hints given once (key -> when), so Tick does not repeat them
+}
+
+// StepRecord is one plan step as this phone went through it.
+type StepRecord struct {
+	Load            string
+	Started, Ended  time.Time // zero until the step starts / ends
+	Retries         int
+	Skipped         bool // the phone already ran this load
+	filesDone       map[string]bool
+	requests        map[string]int
+	loopHinted      map[string]bool
+	lastRequestFile string
+}
+
+// Duration is how long the step took, or has taken so far until now.
+func (s StepRecord) Duration(now time.Time) time.Duration {
+	switch {
+	case s.Started.IsZero():
+		return 0
+	case s.Ended.IsZero():
+		return now.Sub(s.Started)
+	}
+	return s.Ended.Sub(s.Started)
+}
+
+// Hint is one explanation the tracker gave for a phone.
+type Hint struct {
+	Time time.Time
+	File string
+	Msg  string
+}
+
+// Stager puts the files a phone needs for a step into the TFTP root. The tracker calls
+// it synchronously, so the next step is in place before the phone asks again.
+type Stager func(step int, mac string)
+
+// Tracker follows each phone through the plan from the servers' events. It is not safe
+// for concurrent use: the Session feeds it from one goroutine.
+type Tracker struct {
+	plan    *Plan // nil: no plan, the tracker only explains
+	lib     *firmware.Library
+	stage   Stager
+	phones  []*Phone
+	byMAC   map[string]*Phone
+	byIP    map[string]*Phone
+	loadOf  map[string]string // lower-case file name -> load ID, from the library
+	flights map[string]*flight
+}
+
+// flight is a transfer in progress, for stall detection.
+type flight struct {
+	phone    *Phone
+	file     string
+	last     time.Time
+	bytes    int64
+	stallMsg bool
+}
+
+// NewTracker makes a tracker for plan (nil: explain only) over the loads of lib (may be
+// nil). stage (may be nil) is called for the first step of each new phone and for each
+// next step once the phone has every file of the current one.
+func NewTracker(plan *Plan, lib *firmware.Library, stage Stager) *Tracker {
+	t := &Tracker{plan: plan, lib: lib, stage: stage,
+		byMAC: map[string]*Phone{}, byIP: map[string]*Phone{}, loadOf: map[string]string{}, flights: map[string]*flight{}}
+	if lib != nil {
+		for _, l := range lib.Loads {
+			for _, f := range l.Files {
+				t.loadOf[strings.ToLower(f.Name)] = l.ID
+			}
+		}
+	}
+	return t
+}
+
+// Phones returns a copy of every phone's state, in the order they were first seen.
+func (t *Tracker) Phones() []Phone {
+	out := make([]Phone, len(t.phones))
+	for i, p := range t.phones {
+		out[i] = *p
+		out[i].Steps = slices.Clone(p.Steps)
+		out[i].Hints = slices.Clone(p.Hints)
+	}
+	return out
+}
+
+// Observe takes one server event. It fills in the event's MAC and model where the
+// tracker knows them (TFTP events carry only the client address) and returns the
+// tracker's own events that follow from it.
+func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
+	p := t.phoneFor(ev)
+	if p == nil {
+		return nil
+	}
+	if ev.MAC == "" {
+		ev.MAC = p.MAC
+	}
+	if ev.Model == "" {
+		ev.Model = p.Model
+	}
+	if ev.Kind != servers.TFTPProgress {
+		p.LastSeen = ev.Time
+	}
+	var out []servers.Event
+	switch ev.Kind {
+	case servers.DHCPDiscover, servers.DHCPOffer, servers.DHCPAck:
+		if ev.Kind == servers.DHCPAck {
+			p.IP = ev.IP
+			t.byIP[ev.IP] = p
+		}
+		out = t.cameBack(p, ev, out)
+		if p.Phase == PhaseWaiting || ev.Kind == servers.DHCPAck && p.Phase != PhaseDone {
+			p.Phase = PhaseAddress
+		}
+	case servers.TFTPRequest:
+		out = t.request(p, ev, out)
+	case servers.TFTPProgress:
+		p.Bytes, p.Size = ev.Bytes, ev.Size
+		if f := t.flights[flightKey(ev)]; f != nil && ev.Bytes > f.bytes {
+			f.bytes, f.last = ev.Bytes, ev.Time
+		}
+	case servers.TFTPDone:
+		delete(t.flights, flightKey(ev))
+		p.Bytes, p.Size, p.Rate = ev.Bytes, ev.Size, ev.Rate
+		out = t.done(p, ev, out)
+	case servers.TFTPError:
+		delete(t.flights, flightKey(ev))
+		p.Failures++
+		out = append(out, t.hint(p, ev.Time, ev.File, fmt.Sprintf(
+			"The transfer of %s stopped: %s. If the phone lost power or its cable, it starts over by itself; "+
+				"if it keeps failing, check the cable and try --blksize 512.", ev.File, strings.TrimSpace(ev.Msg))))
+	case servers.TFTPMissing:
+		out = t.missing(p, ev, out)
+	case servers.TFTPDenied:
+		out = append(out, t.hint(p, ev.Time, ev.Asked, fmt.Sprintf(
+			"The phone asked for %q, which is outside the firmware folder, and was refused.", ev.Asked)))
+	}
+	return out
+}
+
+// Tick looks for silence: stalled transfers, and phones quiet for longer than their
+// model writes flash. Call it every few seconds.
+func (t *Tracker) Tick(now time.Time) []servers.Event {
+	var out []servers.Event
+	for _, f := range t.flights {
+		if !f.stallMsg && now.Sub(f.last) > transferStall {
+			f.stallMsg = true
+			out = append(out, t.hint(f.phone, now, f.file, fmt.Sprintf(
+				"The transfer of %s has made no progress for %s: the phone stopped answering. Check its power and "+
+					"cable; it asks again by itself after a reboot.", f.file, now.Sub(f.last).Round(time.Second))))
+		}
+	}
+	for _, p := range t.phones {
+		quiet := now.Sub(p.LastSeen)
+		m, _ := FindModel(p.Model)
+		switch p.Phase {
+		case PhaseFlashing:
+			limit := m.FlashQuiet
+			if limit == 0 {
+				limit = javaFlashQuiet
+			}
+			if quiet > limit/2 {
+				out = t.once(p, now, out, "writing "+p.Load, fmt.Sprintf(
+					"Still writing flash, this is normal for a %s: it can stay silent for up to %s.", modelOr(p), limit))
+			}
+			if quiet > limit {
+				out = t.stalled(p, now, out, fmt.Sprintf(
+					"The %s has been silent for %s after taking %s, longer than a flash write takes. Unplug it, plug "+
+						"it back in and watch for a DHCP request; if none comes, do the factory reset again.",
+					modelOr(p), quiet.Round(time.Second), p.Load))
+			}
+		case PhaseAddress, PhaseConfig, PhaseLoading:
+			if quiet > configQuiet {
+				out = t.stalled(p, now, out, fmt.Sprintf(
+					"The %s has been silent for %s while %s. Check that it still has link and power; a "+
+						"power cycle makes it start over.", modelOr(p), quiet.Round(time.Second), p.Phase))
+			}
+		}
+	}
+	return out
+}
+
+// phoneFor finds (or creates) the phone an event is about.
+func (t *Tracker) phoneFor(ev *servers.Event) *Phone {
+	switch ev.Kind {
+	case servers.DHCPDiscover, servers.DHCPOffer, servers.DHCPAck, servers.TFTPRequest, servers.TFTPProgress,
+		servers.TFTPDone, servers.TFTPError, servers.TFTPMissing, servers.TFTPDenied:
+	default:
+		return nil // not a phone taking part (ignored client, rogue server ...): shown as it is
+	}
+	mac := ev.MAC
+	if mac == "" {
+		if m, ok := MACFromName(ev.File); ok {
+			mac = m
+		} else if m, ok := MACFromName(ev.Asked); ok {
+			mac = m
+		}
+	}
+	if mac != "" {
+		if p := t.byMAC[mac]; p != nil {
+			t.learnClass(p, ev.Class)
+			return p
+		}
+		// A phone first seen by address (TFTP only) now tells its MAC.
+		if p := t.byIP[ev.IP]; p != nil && p.MAC == "" {
+			p.MAC = mac
+			t.byMAC[mac] = p
+			t.stageFor(p)
+			return p
+		}
+		return t.newPhone(mac, ev)
+	}
+	if p := t.byIP[ev.IP]; p != nil {
+		return p
+	}
+	// On loopback (the demo) and behind NAT the source address is not the leased one:
+	// with one phone on the bench it can only be that phone.
+	if len(t.phones) == 1 {
+		return t.phones[0]
+	}
+	return t.newPhone("", ev)
+}
+
+func (t *Tracker) newPhone(mac string, ev *servers.Event) *Phone {
+	p := &Phone{MAC: mac, Phase: PhaseWaiting, FirstSeen: ev.Time, LastSeen: ev.Time, said: map[string]time.Time{}}
+	if t.plan != nil {
+		p.Steps = make([]StepRecord, len(t.plan.Steps))
+		for i, s := range t.plan.Steps {
+			p.Steps[i].Load = s.ID
+		}
+		p.Model = t.plan.Model.Name
+	}
+	t.learnClass(p, ev.Class)
+	t.phones = append(t.phones, p)
+	if mac != "" {
+		t.byMAC[mac] = p
+	}
+	if ev.Kind != servers.DHCPDiscover && ev.IP != "" {
+		t.byIP[ev.IP] = p
+	}
+	t.stageFor(p)
+	return p
+}
+
+// learnClass takes the model from option 60, unless it names only the family and the
+// plan knows better.
+func (t *Tracker) learnClass(p *Phone, class string) {
+	if class == "" {
+		return
+	}
+	p.Class = class
+	if m, ok := ModelFromClass(class); ok {
+		if _, err := FindModel(m); err == nil && !strings.Contains(m, "/") {
+			p.Model = m
+		} else if p.Model == "" {
+			p.Model = m
+		}
+	}
+}
+
+// stageFor stages the phone's current step now that its MAC is known.
+func (t *Tracker) stageFor(p *Phone) {
+	if t.plan == nil || t.stage == nil || p.MAC == "" || p.Step >= len(t.plan.Steps) {
+		return
+	}
+	t.stage(p.Step, p.MAC)
+}
+
+// stepOf returns the index of the plan step whose files include name, searching the
+// current step first; -1 when none does.
+func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
+	if t.plan == nil {
+		return -1, -1
+	}
+	order := []int{p.Step}
+	for i := range t.plan.Steps {
+		if i != p.Step {
+			order = append(order, i)
+		}
+	}
+	for _, k := range order {
+		if k >= len(t.plan.Steps) {
+			continue
+		}
+		for i, f := range t.plan.Steps[k].Files {
+			if sameName(f, name) {
+				return k, i
+			}
+		}
+		// After a factory reset a Java phone reads termNN.default.loads in place of the
+		// load's own manifest (CISCO.md §2.1); Stage made it the step's.
+		if k == p.Step && Classify(name) == ReqDefaultLoads {
+			return k, 0
+		}
+	}
+	return -1, -1
+}
+
+func sameName(a, b string) bool { return strings.EqualFold(trimRequest(a), trimRequest(b)) }
+
+// required are the files whose transfer means the phone has the step's load: the images
+// (a manifest may come as termNN.default.loads instead); the files themselves for a
+// load that is one image (pre-5.0 .bin).
+func required(s Step) []string {
+	var imgs []string
+	for _, f := range s.Files {
+		if Classify(f) == ReqLoadImage {
+			imgs = append(imgs, f)
+		}
+	}
+	if len(imgs) == 0 {
+		return s.Files
+	}
+	return imgs
+}
+
+// cameBack notes that a phone which had every file of a step is back on the network:
+// the step is done, and the next one starts (or the upgrade is).
+func (t *Tracker) cameBack(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+	if p.Phase != PhaseFlashing || t.plan == nil {
+		return out
+	}
+	k := p.Step
+	rec := &p.Steps[k]
+	rec.Ended = ev.Time
+	out = append(out, t.event(p, ev.Time, servers.StepDone, k, fmt.Sprintf("step %d of %d done: the %s took %s in %s",
+		k+1, len(t.plan.Steps), modelOr(p), t.plan.Steps[k].ID, rec.Duration(ev.Time).Round(time.Second))))
+	p.Step++
+	p.File, p.FileIndex, p.FileCount, p.Bytes, p.Size = "", 0, 0, 0, 0
+	if p.Step == len(t.plan.Steps) {
+		return t.finish(p, ev.Time, out, "")
+	}
+	p.Phase = PhaseConfig
+	return out
+}
+
+func (t *Tracker) finish(p *Phone, now time.Time, out []servers.Event, note string) []servers.Event {
+	p.Phase = PhaseDone
+	p.FinalLoad = t.plan.Steps[len(t.plan.Steps)-1].ID
+	msg := fmt.Sprintf("the %s runs %s", modelOr(p), p.FinalLoad)
+	if note != "" {
+		msg += ": " + note
+	}
+	e := t.event(p, now, servers.UpgradeDone, len(t.plan.Steps)-1, msg)
+	e.Load = p.FinalLoad
+	return append(out, e)
+}
+
+func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+	name := ev.File
+	if name == "" {
+		name = ev.Asked
+	}
+	if ev.Port != 0 {
+		t.flights[flightKey(ev)] = &flight{phone: p, file: name, last: ev.Time}
+	}
+	kind := Classify(name)
+	if IsConfig(name) || kind == ReqSecurity {
+		out = t.cameBack(p, ev, out)
+	}
+	p.File, p.Bytes, p.Size = name, 0, ev.Size
+	if t.plan == nil {
+		if id, ok := t.loadOf[strings.ToLower(trimRequest(name))]; ok {
+			p.Load, p.Phase = id, PhaseLoading
+		} else if p.Phase != PhaseLoading || IsConfig(name) {
+			p.Phase = PhaseConfig
+		}
+		return out
+	}
+	if p.Phase == PhaseDone {
+		return out
+	}
+	k, idx := t.stepOf(p, name)
+	switch {
+	case k == p.Step:
+		s := t.plan.Steps[k]
+		rec := &p.Steps[k]
+		if rec.Started.IsZero() {
+			rec.Started = ev.Time
+			out = append(out, t.event(p, ev.Time, servers.StepStart, k, fmt.Sprintf("step %d of %d: %s (%s %s)",
+				k+1, len(t.plan.Steps), s.ID, s.Protocol, s.Version)))
+		}
+		if rec.filesDone[strings.ToLower(trimRequest(name))] {
+			rec.Retries++
+			p.Retries++
+		}
+		p.Phase, p.Load = PhaseLoading, s.ID
+		p.FileIndex, p.FileCount = idx+1, len(s.Files)
+		out = t.loop(p, rec, ev.Time, name, out)
+	case k >= 0 && k < p.Step:
+		out = append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
+			"The phone asks for %s of step %d (%s) again, after that step was done: it did not keep that load. "+
+				"It may have refused the next one; watch for AUTH FAIL on its screen.", name, k+1, t.plan.Steps[k].ID)))
+	case k > p.Step:
+		out = append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
+			"The phone asks for %s, a file of step %d (%s), while step %d (%s) is staged: it reads a config that "+
+				"names a later load.", name, k+1, t.plan.Steps[k].ID, p.Step+1, t.plan.Steps[p.Step].ID)))
+	case IsLoadFile(name):
+		id := t.loadOf[strings.ToLower(trimRequest(name))]
+		what := name
+		if id != "" {
+			what = fmt.Sprintf("%s (load %s)", name, id)
+		}
+		out = append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
+			"The phone asks for %s, which is not in the plan: it runs or reads something other than the plan "+
+				"expected. Check that no other TFTP or DHCP server answers it.", what)))
+	default:
+		if p.Phase == PhaseConfig && kindAfterConfig(kind) && p.Steps[p.Step].Started.IsZero() {
+			out = t.alreadyRuns(p, ev.Time, out)
+		} else if p.Phase != PhaseLoading {
+			p.Phase = PhaseConfig
+		}
+	}
+	return out
+}
+
+// kindAfterConfig: requests a phone makes only once it has decided to keep its load.
+func kindAfterConfig(k RequestKind) bool {
+	switch k {
+	case ReqLocale, ReqDialplan, ReqRingList, ReqDesktop:
+		return true
+	}
+	return false
+}
+
+// alreadyRuns: the phone read the config naming the current step's load and went on
+// to its locale and dial plan files: it runs that load already.
+func (t *Tracker) alreadyRuns(p *Phone, now time.Time, out []servers.Event) []servers.Event {
+	k := p.Step
+	p.Steps[k].Skipped = true
+	p.Steps[k].Started, p.Steps[k].Ended = now, now
+	id := t.plan.Steps[k].ID
+	if k == len(t.plan.Steps)-1 {
+		p.AlreadyRan = true
+		out = append(out, t.hint(p, now, "", fmt.Sprintf("The phone already runs %s, the target: nothing to load.", id)))
+		return t.finish(p, now, out, "it already ran it")
+	}
+	out = append(out, t.event(p, now, servers.StepDone, k, fmt.Sprintf("step %d of %d: the phone already runs %s",
+		k+1, len(t.plan.Steps), id)))
+	p.Step++
+	t.stageFor(p)
+	return append(out, t.hint(p, now, "", fmt.Sprintf(
+		"The phone already runs %s; step %d (%s) is staged now. Unplug the phone and plug it back in so it reads it.",
+		id, p.Step+1, t.plan.Steps[p.Step].ID)))
+}
+
+// loop explains a file asked for again and again with nothing new after it.
+func (t *Tracker) loop(p *Phone, rec *StepRecord, now time.Time, name string, out []servers.Event) []servers.Event {
+	key := strings.ToLower(trimRequest(name))
+	if rec.requests == nil {
+		rec.requests, rec.loopHinted = map[string]int{}, map[string]bool{}
+	}
+	rec.requests[key]++
+	if rec.requests[key] < loopRepeats || rec.loopHinted[key] {
+		return out
+	}
+	rec.loopHinted[key] = true
+	m, _ := FindModel(p.Model)
+	var msg string
+	switch Classify(name) {
+	case ReqDefaultLoads, ReqLoadManifest:
+		msg = fmt.Sprintf("The phone keeps asking for %s and nothing after it: it refuses the load. On screen this is "+
+			"AUTH FAIL: the load is signed with keys the phone does not know yet.", name)
+		if m.Java() {
+			msg += " Take a load between 8.3(3) and 8.5(2) first (e.g. SCCP" + m.Prefix + ".8-5-2S): plan with --from set to what the phone runs, or --symptom auth-fail."
+		} else {
+			msg += " Step through a signed 5.x and 8.0(9) first."
+		}
+	default:
+		msg = fmt.Sprintf("The phone has asked for %s %d times in this step: it starts the file and gives up. "+
+			"It may refuse the load, or the file may be damaged; compare its size with the download.", name, rec.requests[key])
+	}
+	return append(out, t.hint(p, now, name, msg))
+}
+
+func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+	if t.plan == nil || p.Phase == PhaseDone {
+		return out
+	}
+	k, _ := t.stepOf(p, ev.File)
+	if k != p.Step {
+		return out
+	}
+	rec := &p.Steps[k]
+	if rec.filesDone == nil {
+		rec.filesDone = map[string]bool{}
+	}
+	rec.filesDone[strings.ToLower(trimRequest(ev.File))] = true
+	for _, f := range required(t.plan.Steps[k]) {
+		if !rec.filesDone[strings.ToLower(trimRequest(f))] {
+			return out
+		}
+	}
+	// The phone has the whole load: it writes flash and reboots. Stage the next step
+	// now, so the config it reads when it comes back already names it.
+	p.Phase = PhaseFlashing
+	if k+1 < len(t.plan.Steps) && t.stage != nil && p.MAC != "" {
+		t.stage(k+1, p.MAC)
+	} else if k+1 < len(t.plan.Steps) && t.stage != nil {
+		t.stage(k+1, "")
+	}
+	return out
+}
+
+func (t *Tracker) missing(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+	name := ev.Asked
+	if name == "" {
+		name = ev.File
+	}
+	if ExpectedMiss(name) {
+		return out
+	}
+	k, _ := t.stepOf(p, name)
+	switch {
+	case k >= 0:
+		s := t.plan.Steps[k]
+		return append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
+			"%s, a file of %s (step %d), is not in the firmware: the phone cannot finish the step and will ask "+
+				"again and again. Add it (from the %s download) to the firmware folder.", name, s.ID, k+1, s.ID)))
+	case IsLoadFile(name):
+		return append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
+			"The phone asks for %s, which is not in the firmware. If it is a load the phone should take, add its "+
+				"files; otherwise the phone reads a config phoneflash did not write.", name)))
+	case IsConfig(name) && t.plan == nil:
+		return append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
+			"The phone asks for %s, which is not there: give --model and --to so phoneflash writes it.", name)))
+	}
+	return out
+}
+
+// hint records and returns a phone.hint event.
+func (t *Tracker) hint(p *Phone, now time.Time, file, msg string) servers.Event {
+	p.Hints = append(p.Hints, Hint{Time: now, File: file, Msg: msg})
+	e := t.event(p, now, servers.PhoneHint, p.Step, msg)
+	e.File = file
+	return e
+}
+
+// once gives a hint a single time per phone and key.
+func (t *Tracker) once(p *Phone, now time.Time, out []servers.Event, key, msg string) []servers.Event {
+	if _, ok := p.said[key]; ok {
+		return out
+	}
+	p.said[key] = now
+	e := t.hint(p, now, "", msg)
+	return append(out, e)
+}
+
+// stalled reports a silent phone once per silence: a new request starts a new one.
+func (t *Tracker) stalled(p *Phone, now time.Time, out []servers.Event, msg string) []servers.Event {
+	if at, ok := p.said["stalled"]; ok && at.After(p.LastSeen) {
+		return out
+	}
+	p.said["stalled"] = now
+	p.Hints = append(p.Hints, Hint{Time: now, Msg: msg})
+	return append(out, t.event(p, now, servers.PhoneStall, p.Step, msg))
+}
+
+// event builds a tracker event about p and plan step k (0-based).
+func (t *Tracker) event(p *Phone, now time.Time, kind servers.Kind, k int, msg string) servers.Event {
+	e := servers.Event{Time: now, Kind: kind, MAC: p.MAC, IP: p.IP, Model: p.Model, Msg: msg}
+	if t.plan != nil && k < len(t.plan.Steps) {
+		e.Step, e.Steps, e.Load = k+1, len(t.plan.Steps), t.plan.Steps[k].ID
+	}
+	return e
+}
+
+func flightKey(ev *servers.Event) string { return fmt.Sprintf("%s:%d", ev.IP, ev.Port) }
+
+func modelOr(p *Phone) string {
+	if p.Model == "" || strings.Contains(p.Model, "/") {
+		return "phone"
+	}
+	return p.Model
+}
