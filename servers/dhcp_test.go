@@ -160,7 +160,7 @@ func TestDHCPOptions(t *testing.T) {
 func TestDHCPIgnoresOtherClassesUnlessAnyClient(t *testing.T) {
 	for _, tc := range []struct {
 		name, prefix, class string
-		answered           bool
+		answered            bool
 	}{
 		{"phone", "Cisco", phoneClass, true},
 		{"phone with NULs", "Cisco", phoneClass + "\x00\x00", true},

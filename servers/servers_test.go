@@ -135,7 +135,6 @@ func TestStartProblems(t *testing.T) {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-
 func TestCheckInterfaceLoopbackIsFine(t *testing.T) {
 	if probs := servers.CheckInterface(servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}); len(probs) != 0 {
 		t.Fatalf("problems on loopback: %v", probs)
