@@ -1,0 +1,280 @@
+package firmware
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+)
+
+// Zip compression methods phoneflash reads.
+const (
+	zipStore   = zip.Store
+	zipDeflate = zip.Deflate
+)
+
+// archiveFile is what scanning an archive needs: random access and a size.
+type archiveFile interface {
+	io.Reader
+	io.ReaderAt
+	io.Seeker
+}
+
+// addArchive scans an archive's table of contents (zip central directory, tar
+// headers; a gzip stream has to be inflated to reach them) and keeps the manifests.
+// Nothing is extracted. A damaged archive is a problem naming it and the reason;
+// members read before the damage stay usable.
+func (s *scanner) addArchive(name string, open func() (fs.File, error)) {
+	if abs, err := filepath.Abs(name); err == nil {
+		if s.seen[abs] {
+			return
+		}
+		s.seen[abs] = true
+	}
+	f, err := open()
+	if err != nil {
+		s.problem(name, fmt.Errorf("cannot open the archive: %w", err))
+		return
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		s.problem(name, fmt.Errorf("cannot read the archive: %w", err))
+		return
+	}
+	af, ok := f.(archiveFile)
+	if !ok { // an fs.FS without random access: read it whole (small embedded sets only)
+		data, err := io.ReadAll(io.LimitReader(f, maxMemberSize))
+		if err != nil {
+			s.problem(name, fmt.Errorf("cannot read the archive: %w", err))
+			return
+		}
+		af = bytes.NewReader(data)
+		open = func() (fs.File, error) { return memFile{bytes.NewReader(data), info}, nil }
+	}
+	var head [512]byte
+	n, _ := af.ReadAt(head[:], 0)
+	kind, err := sniffArchive(name, head[:n])
+	if err != nil {
+		s.problem(name, err)
+		return
+	}
+	src := s.newSource(name, kind)
+	src.openArchive = open
+	switch kind {
+	case kindZip:
+		err = scanZip(src, af, info.Size())
+	default:
+		err = scanTar(src, af, info.Size())
+	}
+	if err != nil {
+		s.problem(name, err)
+	}
+}
+
+// sniffArchive tells the format from the first bytes (a .cop is a tar.gz; a .zip that
+// is not one says so).
+func sniffArchive(name string, head []byte) (sourceKind, error) {
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return kindZip, nil
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return kindTarGz, nil
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return kindTar, nil
+	case len(head) == 0:
+		return 0, fmt.Errorf("the archive is empty: download it again")
+	case strings.HasSuffix(strings.ToLower(name), ".tar") && len(head) == 512:
+		return kindTar, nil // pre-POSIX tar has no magic
+	}
+	return 0, fmt.Errorf("not a zip, tar or tar.gz archive (it starts with % x): download it again", head[:min(len(head), 8)])
+}
+
+// scanZip lists a zip's members from its central directory; only manifests are read.
+func scanZip(src *source, f archiveFile, size int64) error {
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		return fmt.Errorf("cannot read the zip directory (%w): the file is truncated or damaged, download it again", err)
+	}
+	var damaged []string
+	for _, zf := range zr.File {
+		p := cleanMemberPath(zf.Name)
+		if p == "" || zf.Mode().IsDir() {
+			continue
+		}
+		m := &member{src: src, path: p, size: int64(zf.UncompressedSize64), csize: int64(zf.CompressedSize64),
+			method: zf.Method, crc: zf.CRC32}
+		src.members = append(src.members, m)
+		off, err := zf.DataOffset()
+		switch {
+		case err != nil:
+			m.broken = fmt.Sprintf("damaged local header: %v", err)
+		case off+m.csize > size:
+			m.broken = "cut off: the archive ends before this file does"
+		case zf.Flags&1 != 0:
+			m.broken = "encrypted"
+		case zf.Method != zipStore && zf.Method != zipDeflate:
+			m.broken = fmt.Sprintf("compression method %d is not supported (only stored and deflate)", zf.Method)
+		case zf.Method == zipStore && m.csize != m.size:
+			m.broken = "damaged: stored size differs from its size"
+		}
+		if m.broken != "" {
+			damaged = append(damaged, p+": "+m.broken)
+			continue
+		}
+		m.offset = off
+		if isManifestName(p) {
+			if r, err := zf.Open(); err != nil {
+				m.readErr = err
+			} else {
+				m.readManifest(r)
+				r.Close()
+			}
+		}
+	}
+	if len(damaged) > 0 {
+		return fmt.Errorf("%d damaged file(s): %s", len(damaged), strings.Join(damaged, "; "))
+	}
+	return nil
+}
+
+// scanTar lists a tar's or tar.gz's members from their headers. A plain tar is
+// skipped through by seeking; a gzip stream has to be inflated all the way (and its
+// checksum at the end verified).
+func scanTar(src *source, f archiveFile, size int64) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("cannot read the archive: %w", err)
+	}
+	var r io.Reader = f
+	var gz *gzip.Reader
+	if src.kind == kindTarGz {
+		var err error
+		if gz, err = gzip.NewReader(bufio.NewReaderSize(f, 64<<10)); err != nil {
+			return fmt.Errorf("not a readable gzip stream (%w): download it again", err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	tr := tar.NewReader(r)
+	files := 0
+	for i := 0; ; i++ {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return damagedTar(files, err)
+		}
+		p := cleanMemberPath(h.Name)
+		if p == "" || !h.FileInfo().Mode().IsRegular() {
+			continue // folders; links are not followed inside archives
+		}
+		m := &member{src: src, path: p, size: h.Size, index: i}
+		if src.kind == kindTar {
+			off, err := f.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return fmt.Errorf("cannot read the archive: %w", err)
+			}
+			if off+h.Size > size {
+				return damagedTar(files, io.ErrUnexpectedEOF)
+			}
+			m.offset = off
+		}
+		src.members = append(src.members, m)
+		files++
+		if isManifestName(p) {
+			m.readManifest(tr)
+		}
+	}
+	if gz != nil {
+		if _, err := io.Copy(io.Discard, gz); err != nil { // reaches the CRC at the end
+			return damagedTar(files, err)
+		}
+	}
+	return nil
+}
+
+func damagedTar(files int, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("truncated after %d file(s) (%w): download it again", files, err)
+	}
+	return fmt.Errorf("damaged after %d file(s) (%w): download it again", files, err)
+}
+
+// decompress reads a compressed member whole (deflated zip member, tar.gz member, or
+// any member of an archive without random access). The cache calls it once per member.
+func (m *member) decompress() ([]byte, error) {
+	if m.size > maxMemberSize {
+		return nil, fmt.Errorf("%s: %d bytes is too large to serve", m.where(), m.size)
+	}
+	f, err := m.src.openArchive()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", m.src.name, err)
+	}
+	defer f.Close()
+	buf := make([]byte, m.size)
+	switch m.src.kind {
+	case kindZip:
+		ra, ok := f.(io.ReaderAt)
+		if !ok {
+			return nil, fmt.Errorf("%s: %w", m.src.name, errNoReaderAt)
+		}
+		var r io.Reader = io.NewSectionReader(ra, m.offset, m.csize)
+		if m.method == zipDeflate {
+			fr := flate.NewReader(r)
+			defer fr.Close()
+			r = fr
+		}
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, fmt.Errorf("read %s: %w", m.where(), err)
+		}
+		if crc32.ChecksumIEEE(buf) != m.crc {
+			return nil, fmt.Errorf("read %s: checksum mismatch: the archive is damaged, download it again", m.where())
+		}
+		return buf, nil
+	default:
+		var r io.Reader = f
+		if m.src.kind == kindTarGz {
+			gz, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", m.where(), err)
+			}
+			defer gz.Close()
+			r = gz
+		}
+		tr := tar.NewReader(r)
+		for i := 0; ; i++ {
+			h, err := tr.Next()
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", m.where(), err)
+			}
+			if i == m.index {
+				if cleanMemberPath(h.Name) != m.path || h.Size != m.size {
+					return nil, fmt.Errorf("read %s: the archive changed since it was scanned", m.where())
+				}
+				if _, err := io.ReadFull(tr, buf); err != nil {
+					return nil, fmt.Errorf("read %s: %w", m.where(), err)
+				}
+				return buf, nil
+			}
+		}
+	}
+}
+
+// memFile is an archive held in memory, for an fs.FS whose files cannot seek.
+type memFile struct {
+	*bytes.Reader
+	info fs.FileInfo
+}
+
+func (f memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (memFile) Close() error                 { return nil }
