@@ -1,0 +1,173 @@
+package upgrade
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"phoneflash/firmware"
+)
+
+// Overlay is where staged files go: generated files the TFTP root serves in front of
+// the firmware, which is never written (firmware.Root satisfies it).
+type Overlay interface {
+	Set(name string, data []byte)
+	Remove(name string)
+}
+
+// StagedFile is one generated file.
+type StagedFile struct {
+	Name string
+	Data []byte
+}
+
+// Stage writes into ov everything a phone needs to take step (0-based): XMLDefault.cnf.xml;
+// SEP<MAC>.cnf.xml when mac is known; for 7940/7960 OS79XX.TXT and SIPDefault.cnf; for
+// Java phones each family model's termNN.default.loads, copied from the step load's own
+// file. Files this plan staged before and that this step does not need are removed, so
+// a stale SEP file cannot hold the phone on an old load. It returns the names written.
+// Safe for concurrent use; fast once Prepare has read the term files ahead.
+func (p *Plan) Stage(ov Overlay, step int, mac string) ([]string, error) {
+	files, err := p.StageFiles(step, mac)
+	if err != nil {
+		return nil, err
+	}
+	st := p.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := make(map[string]bool, len(files))
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		ov.Set(f.Name, f.Data)
+		now[f.Name] = true
+		names = append(names, f.Name)
+	}
+	for name := range st.written {
+		if !now[name] {
+			ov.Remove(name)
+		}
+	}
+	st.written = now
+	return names, nil
+}
+
+// Unstage removes every file Stage wrote.
+func (p *Plan) Unstage(ov Overlay) {
+	st := p.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for name := range st.written {
+		ov.Remove(name)
+	}
+	st.written = nil
+}
+
+// Prepare reads ahead what staging needs from the loads (the termNN.default.loads of
+// every Java step), so that Stage later only generates text: the next step must be
+// staged within milliseconds of the phone finishing the previous one.
+func (p *Plan) Prepare() error {
+	for i := range p.Steps {
+		if p.Steps[i].Load == nil {
+			continue
+		}
+		if _, err := p.termFiles(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StageFiles generates the files of step without writing them anywhere (the UI shows them).
+func (p *Plan) StageFiles(step int, mac string) ([]StagedFile, error) {
+	if step < 0 || step >= len(p.Steps) {
+		return nil, fmt.Errorf("stage step %d: the plan has steps 1 to %d", step+1, len(p.Steps))
+	}
+	s := p.Steps[step]
+	if s.Load == nil {
+		return nil, fmt.Errorf("stage step %d: %s", step+1, s.Missing)
+	}
+	family := FamilyModels(p.Model.Family)
+	files := []StagedFile{{XMLDefaultName, XMLDefault(family, s.ID, p.CallManager)}}
+	if mac != "" {
+		name, err := SEPName(mac)
+		if err != nil {
+			return nil, fmt.Errorf("stage step %d: %w", step+1, err)
+		}
+		files = append(files, StagedFile{name, DeviceConfig(p.Model, s.ID, s.Protocol, p.CallManager)})
+	}
+	if !p.Model.Java() {
+		// Every image reads one of these: written for each step, whatever the phone runs,
+		// so that a phone in an unknown state (or just factory reset) finds its load.
+		return append(files,
+			StagedFile{OS79XXName, OS79XXText(loaderName(s))},
+			StagedFile{SIPDefaultName, SIPDefault(s.ID)},
+		), nil
+	}
+	terms, err := p.termFiles(step)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range family {
+		if data, ok := terms[m.DefaultLoads()]; ok {
+			files = append(files, StagedFile{m.DefaultLoads(), data})
+		}
+	}
+	return files, nil
+}
+
+// termFiles reads (once) the step load's own termNN.default.loads, keyed by lower-case
+// name. A term file is signed with its own name inside (CISCO.md §1.3), so it is copied,
+// never generated.
+func (p *Plan) termFiles(step int) (map[string][]byte, error) {
+	st := p.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if t, ok := st.files[step]; ok {
+		return t, nil
+	}
+	s := p.Steps[step]
+	t := map[string][]byte{}
+	for _, m := range FamilyModels(p.Model.Family) {
+		i := slices.IndexFunc(s.Load.Defaults, func(d string) bool { return strings.EqualFold(path.Base(d), m.DefaultLoads()) })
+		if i < 0 {
+			continue
+		}
+		data, err := s.Load.ReadFile(s.Load.Defaults[i])
+		if err != nil {
+			return nil, fmt.Errorf("stage step %d: read %s of %s: %w", step+1, s.Load.Defaults[i], s.ID, err)
+		}
+		t[m.DefaultLoads()] = data
+	}
+	if st.files == nil {
+		st.files = map[int]map[string][]byte{}
+	}
+	st.files[step] = t
+	return t, nil
+}
+
+func (p *Plan) state() *stageState {
+	if p.stage == nil { // a Plan built by hand rather than by MakePlan
+		p.stage = &stageState{}
+	}
+	return p.stage
+}
+
+// loaderName is the image OS79XX.TXT names for a 7940/7960 load: the loader the .loads
+// lists ("P003-8-12-00" for SIP 8.12, as in the official zip's OS79XX.TXT [V]), else the
+// load's own name.
+func loaderName(s Step) string {
+	if s.Load != nil {
+		for _, f := range s.Load.Files {
+			if ext := path.Ext(f.Name); strings.EqualFold(ext, ".sbn") {
+				return strings.TrimSuffix(f.Name, ext)
+			}
+		}
+	}
+	if u := strings.ToUpper(s.ID); strings.HasPrefix(u, "P0S3-") || strings.HasPrefix(u, "P0M3-") {
+		return "P003" + s.ID[4:]
+	}
+	return s.ID
+}
+
+var _ Overlay = (*firmware.Root)(nil)
