@@ -204,8 +204,8 @@ func TestPlanRefusesWhatThePhoneRefuses(t *testing.T) {
 		lib *firmware.Library
 		req PlanRequest
 	}{
-		{legacy, PlanRequest{Model: "7960", From: "P00308000900", To: "P00303010102"}},      // signed -> unsigned
-		{legacy, PlanRequest{Model: "7960", To: "P00303010102"}},                            // unknown start might be signed
+		{legacy, PlanRequest{Model: "7960", From: "P00308000900", To: "P00303010102"}},        // signed -> unsigned
+		{legacy, PlanRequest{Model: "7960", To: "P00303010102"}},                              // unknown start might be signed
 		{java, PlanRequest{Model: "7941", From: "SIP41.9-4-2SR3-1S", To: "SCCP41.8-2-2SR2S"}}, // new keys -> old load
 		{java, PlanRequest{Model: "7941", To: "SCCP41.8-2-2SR2S"}},
 	} {
