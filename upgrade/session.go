@@ -3,6 +3,7 @@ package upgrade
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -19,6 +20,8 @@ type Options struct {
 	Library *firmware.Library // the firmware served; nil serves only generated files
 	Plan    *Plan             // nil: serve and explain, stage nothing
 	Now     func() time.Time  // the clock for Tick; nil = time.Now
+	Log     io.Writer         // JSON lines of every event, flushed per event; nil = none
+	LogPath string            // where Log goes, for the report
 }
 
 // Session ties the parts together for one bench: it starts the servers over the
@@ -37,6 +40,9 @@ type Session struct {
 
 	stageMu  sync.Mutex
 	lastStep map[string]int // mac -> step staged for it ("" = the shared files)
+
+	logDone func() error // waits for the log writer; nil without a log
+	logErr  error
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -82,6 +88,9 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 			cancel()
 			return nil, fmt.Errorf("stage step 1 (%s): %w", p.Steps[0].ID, err)
 		}
+	}
+	if o.Log != nil {
+		s.logDone = servers.WriteLog(ctx, s.out, o.Log)
 	}
 	s.wg.Add(1)
 	go s.follow(ctx, events)
@@ -172,10 +181,18 @@ func (s *Session) Err() error { return s.running.Err() }
 // subscription after its queued events.
 func (s *Session) Stop() {
 	s.stop.Do(func() {
+		// In this order nothing is lost: no new wire events, then the tracker drains
+		// what is queued, then the subscribers (log, UI) drain what it published.
 		s.running.Stop()
-		s.cancel()
-		s.wg.Wait()
 		s.wire.Close()
+		s.wg.Wait()
 		s.out.Close()
+		if s.logDone != nil {
+			s.logErr = s.logDone()
+		}
+		s.cancel()
 	})
 }
+
+// LogErr reports a failure to write the event log, after Stop.
+func (s *Session) LogErr() error { return s.logErr }

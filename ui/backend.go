@@ -1,0 +1,33 @@
+package ui
+
+import (
+	"context"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+	"phoneflash/upgrade"
+)
+
+// Backend is everything the wizard asks of the world outside the terminal. The wizard
+// never opens a socket or a file itself: main wires upgrade.Bench (the real machine),
+// the demo wires sim.Demo (loopback and a virtual phone), tests wire fakes.
+type Backend interface {
+	// Interfaces lists the network interfaces the phone may be cabled to.
+	Interfaces() ([]servers.Interface, error)
+	// Check lists what stands in the way of serving with cfg (no IPv4, link down,
+	// ports not usable ...), each with its fix.
+	Check(cfg servers.Config) []*servers.Problem
+	// Probe looks for another DHCP server on the interface (a couple of seconds).
+	Probe(ctx context.Context, iface string) ([]servers.Offer, error)
+	// AddAddress puts an IPv4 address (CIDR) on the interface, after the user agreed.
+	AddAddress(iface, cidr string) error
+	// OpenFirmware scans folders and archives for loads.
+	OpenFirmware(paths ...string) (*firmware.Library, error)
+	// CompletePath lists the completions of a partly typed path.
+	CompletePath(prefix string) []string
+	// Start starts the servers, the staging and the tracker.
+	Start(ctx context.Context, o upgrade.Options) (*upgrade.Session, error)
+	// WriteReport writes the session report (JSON, for the work ticket) and returns
+	// where it went.
+	WriteReport(s *upgrade.Session) (string, error)
+}
