@@ -7,12 +7,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+	"phoneflash/upgrade"
 )
 
 // Exit codes are a contract (DESIGN.md): 0 done, 1 failure, 2 bad usage.
@@ -111,10 +121,181 @@ func notYet(name string, stderr io.Writer) int {
 
 func runWizard(args []string, stdout, stderr io.Writer) int { return notYet("wizard", stderr) }
 func runDemo(args []string, stdout, stderr io.Writer) int   { return notYet("demo", stderr) }
-func runServe(args []string, stdout, stderr io.Writer) int  { return notYet("serve", stderr) }
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", "--iface IF --firmware PATH [flags]",
+		"Serve DHCP (option 150 = us) and TFTP over the firmware on one interface, headless:\n"+
+			"one line per event on stdout until SIGINT or SIGTERM.", stderr)
+	so := serverFlags(fs)
+	jsonOut := fs.Bool("json", false, "print one JSON object per event (fields as in the --log file)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	cfg, err := so.config()
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
+	}
+	if err == nil && len(so.firmware) == 0 {
+		err = errors.New("no firmware: give --firmware PATH (a folder, .zip, .cop or .tar), repeatable")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		return exitUsage
+	}
+	lib, err := firmware.Open(so.firmware...)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		return exitFailure
+	}
+	for _, p := range lib.Problems {
+		fmt.Fprintf(stderr, "phoneflash serve: firmware %s: %s\n", p.Source, p.Error)
+	}
+	opts := upgrade.Options{Servers: cfg, Library: lib}
+	if so.log != "" {
+		f, err := servers.OpenLog(so.log)
+		if err != nil {
+			fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+			return exitFailure
+		}
+		defer f.Close()
+		opts.Log, opts.LogPath = f, so.log
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sess, err := upgrade.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
+		return exitFailure
+	}
+	events := sess.Subscribe(context.Background()) // closed by sess.Stop after the last event
+	rc := sess.Servers().Config()
+	if rc.NoDHCP {
+		fmt.Fprintf(stderr, "phoneflash serve: TFTP on %s (no DHCP); %d loads; Ctrl-C stops\n", sess.Servers().TFTPAddr(), len(lib.Loads))
+	} else {
+		fmt.Fprintf(stderr, "phoneflash serve: DHCP on %s port %d (pool %s + %d), TFTP on %s; %d loads; Ctrl-C stops\n",
+			rc.Iface, sess.Servers().DHCPAddr().Port(), rc.PoolStart, rc.PoolSize, sess.Servers().TFTPAddr(), len(lib.Loads))
+	}
+	for _, w := range sess.Servers().Warnings() {
+		fmt.Fprintf(stderr, "phoneflash serve: warning: %s\n", w)
+	}
+	go func() {
+		select { // a signal, or the servers failed by themselves
+		case <-ctx.Done():
+		case <-sess.Done():
+		}
+		sess.Stop()
+	}()
+	for e := range events {
+		if *jsonOut {
+			stdout.Write(append(e.JSON(), '\n'))
+		} else {
+			fmt.Fprintln(stdout, e.String())
+		}
+	}
+	code := exitOK
+	if err := sess.Err(); err != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		code = exitFailure
+	}
+	if err := sess.LogErr(); err != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		code = exitFailure
+	}
+	return code
+}
 func runFirmware(args []string, stdout, stderr io.Writer) int {
 	return notYet("firmware", stderr)
 }
 func runPlan(args []string, stdout, stderr io.Writer) int     { return notYet("plan", stderr) }
 func runModels(args []string, stdout, stderr io.Writer) int   { return notYet("models", stderr) }
 func runSimulate(args []string, stdout, stderr io.Writer) int { return notYet("simulate", stderr) }
+
+// serverOptions are the server flags shared by `serve` and the wizard (DESIGN.md).
+type serverOptions struct {
+	iface, serverIP, poolStart, mask, router string
+	poolSize, dhcpPort, tftpPort, blksize    int
+	lease                                    time.Duration
+	noDHCP, anyClient, force                 bool
+	leases, log                              string
+	firmware                                 stringList
+}
+
+// serverFlags defines the server flags on fs.
+func serverFlags(fs *flag.FlagSet) *serverOptions {
+	o := &serverOptions{}
+	fs.StringVar(&o.iface, "iface", "", "the network interface the phone is cabled to")
+	fs.StringVar(&o.serverIP, "server-ip", "", "our address on it (default: the interface's IPv4 address)")
+	fs.StringVar(&o.poolStart, "pool-start", "", "first address handed out (default: the server address + 1)")
+	fs.IntVar(&o.poolSize, "pool-size", 0, "number of addresses handed out (default: up to .251 of the /24)")
+	fs.StringVar(&o.mask, "mask", "", "subnet mask given to phones (default: the interface's)")
+	fs.StringVar(&o.router, "router", "", "default gateway given to phones (default: none)")
+	fs.DurationVar(&o.lease, "lease", servers.DefaultLease, "lease time")
+	fs.IntVar(&o.dhcpPort, "dhcp-port", servers.DHCPPort, "DHCP server port (tests: an unprivileged one)")
+	fs.IntVar(&o.tftpPort, "tftp-port", servers.TFTPPort, "TFTP server port")
+	fs.BoolVar(&o.noDHCP, "no-dhcp", false, "serve TFTP only (another DHCP server already points phones at us)")
+	fs.BoolVar(&o.anyClient, "any-client", false, "answer every DHCP client, not only Cisco phones (option 60)")
+	fs.BoolVar(&o.force, "force", false, "start although another DHCP server answers on the interface")
+	fs.StringVar(&o.leases, "leases", "", "keep DHCP leases in FILE across restarts")
+	fs.IntVar(&o.blksize, "blksize", 0, "cap the TFTP block size (513-65464) for clients that negotiate badly (default: the MTU)")
+	fs.StringVar(&o.log, "log", "", "append every event to FILE as JSON lines")
+	fs.Var(&o.firmware, "firmware", "firmware folder or archive (.zip, .cop, .tar, .tar.gz); repeatable")
+	return o
+}
+
+// config turns the flags into a servers.Config; errors are bad usage.
+func (o *serverOptions) config() (servers.Config, error) {
+	c := servers.Config{Iface: o.iface, PoolSize: o.poolSize, Lease: o.lease, DHCPPort: o.dhcpPort, TFTPPort: o.tftpPort,
+		NoDHCP: o.noDHCP, ClassPrefix: "Cisco", Force: o.force, LeasesFile: o.leases, BlockSize: o.blksize}
+	if o.anyClient {
+		c.ClassPrefix = ""
+	}
+	for _, a := range []struct {
+		flag, val string
+		dst       *netip.Addr
+	}{{"--server-ip", o.serverIP, &c.ServerIP}, {"--pool-start", o.poolStart, &c.PoolStart}, {"--router", o.router, &c.Router}} {
+		if a.val == "" {
+			continue
+		}
+		ip, err := netip.ParseAddr(a.val)
+		if err != nil || !ip.Is4() {
+			return c, fmt.Errorf("%s %q is not an IPv4 address", a.flag, a.val)
+		}
+		*a.dst = ip
+	}
+	if o.mask != "" {
+		ip, err := netip.ParseAddr(o.mask)
+		m := net.IPMask(ip.AsSlice())
+		if ones, bits := m.Size(); err != nil || !ip.Is4() || bits != 32 || ones == 0 {
+			return c, fmt.Errorf("--mask %q is not a subnet mask like 255.255.255.0", o.mask)
+		}
+		c.Mask = m
+	}
+	for _, p := range []struct {
+		flag string
+		val  int
+	}{{"--dhcp-port", o.dhcpPort}, {"--tftp-port", o.tftpPort}} {
+		if p.val < 1 || p.val > 65535 {
+			return c, fmt.Errorf("%s %d is not a port number", p.flag, p.val)
+		}
+	}
+	if o.iface == "" {
+		return c, errors.New("no interface: give --iface IF (see: ip -br link)")
+	}
+	return c, nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// problemText is an error as the user reads it: for a servers.Problem, what is wrong
+// and on its own line what to do.
+func problemText(err error) string {
+	var p *servers.Problem
+	if errors.As(err, &p) && p.Fix != "" {
+		return p.Msg + "\n  to fix: " + p.Fix
+	}
+	return err.Error()
+}
