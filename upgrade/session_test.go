@@ -1,0 +1,178 @@
+package upgrade
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/insomniacslk/dhcp/dhcpv4/nclient4"
+	"github.com/pin/tftp/v3"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+	"phoneflash/servers/servertest"
+)
+
+// loopbackSession starts a Session on loopback with free ports, for a 7960 plan over
+// the seed chain firmware.
+func loopbackSession(t testing.TB, from, to string) (*Session, *servertest.Recorder) {
+	t.Helper()
+	lib, err := firmware.Open("../testdata/firmware/7940-7960")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := MakePlan(lib, PlanRequest{Model: "7960", From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Complete() {
+		t.Fatalf("plan incomplete: %v", plan.Missing)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := Start(ctx, Options{Library: lib, Plan: plan, Servers: servers.Config{
+		Iface: "lo", ServerIP: netip.MustParseAddr("127.0.0.1"), PoolStart: netip.MustParseAddr("127.0.0.100"), PoolSize: 10,
+		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco",
+	}})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	rec := servertest.Record(t, s.out)
+	t.Cleanup(func() { s.Stop(); cancel() })
+	return s, rec
+}
+
+// benchPhone plays a phone by hand: a DHCP exchange and TFTP reads, on loopback.
+type benchPhone struct {
+	t    testing.TB
+	s    *Session
+	mac  net.HardwareAddr
+	tftp *tftp.Client
+}
+
+func newBenchPhone(t testing.TB, s *Session) *benchPhone {
+	mac, _ := net.ParseMAC("00:1e:4a:12:34:56")
+	c, err := tftp.NewClient(s.Servers().TFTPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetTimeout(time.Second)
+	c.SetRetries(3)
+	return &benchPhone{t: t, s: s, mac: mac, tftp: c}
+}
+
+func (b *benchPhone) boot() {
+	b.t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	da := net.UDPAddrFromAddrPort(b.s.Servers().DHCPAddr())
+	c, err := nclient4.NewWithConn(conn, b.mac, nclient4.WithServerAddr(da), nclient4.WithTimeout(time.Second), nclient4.WithRetry(2))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Request(ctx, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("Cisco Systems, Inc. IP Phone CP-7960G\x00"))); err != nil {
+		b.t.Fatalf("DHCP: %v", err)
+	}
+}
+
+func (b *benchPhone) get(name string) []byte {
+	b.t.Helper()
+	wt, err := b.tftp.Receive(name, "octet")
+	if err != nil {
+		b.t.Fatalf("get %s: %v", name, err)
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		b.t.Fatalf("get %s: %v", name, err)
+	}
+	return buf.Bytes()
+}
+
+func TestSessionStagesEachStepAndTracksIt(t *testing.T) {
+	s, rec := loopbackSession(t, "P00305000500", "P0S3-8-12-00")
+	steps := s.Plan().Steps
+	if len(steps) != 2 || steps[0].ID != "P00308000900" {
+		t.Fatalf("plan: %+v", steps)
+	}
+	ph := newBenchPhone(t, s)
+	ph.boot()
+	for i, st := range steps {
+		cfg := ph.get("SEP001E4A123456.cnf.xml")
+		if !bytes.Contains(cfg, []byte(st.ID)) {
+			t.Fatalf("step %d: SEP file does not name %s:\n%s", i+1, st.ID, cfg)
+		}
+		for _, f := range st.Files {
+			ph.get(f)
+		}
+		// The server sends the last block before the phone's last ACK reaches it: wait
+		// for the tracker to see the transfer end, as a real phone's reboot would.
+		rec.Wait(t, servers.TFTPDone, func(e servers.Event) bool { return strings.EqualFold(e.File, st.Files[len(st.Files)-1]) }, 3*time.Second)
+		ph.boot()
+		rec.Wait(t, servers.StepDone, func(e servers.Event) bool { return e.Step == i+1 }, 3*time.Second)
+	}
+	done := rec.Wait(t, servers.UpgradeDone, nil, 3*time.Second)
+	if done.Load != "P0S3-8-12-00" || done.MAC != "00:1e:4a:12:34:56" || done.Model != "7960" {
+		t.Fatalf("upgrade.done: %+v", done)
+	}
+	// TFTP events carry only the address; the Session fills in the phone.
+	for _, e := range rec.Of(servers.TFTPRequest) {
+		if e.MAC != "00:1e:4a:12:34:56" || e.Model != "7960" {
+			t.Fatalf("tftp.request not completed with the phone: %+v", e)
+		}
+	}
+	r := s.Report(time.Now())
+	if len(r.Phones) != 1 || !r.Phones[0].Done || r.Phones[0].After != "P0S3-8-12-00" || len(r.Phones[0].Steps) != 2 {
+		t.Fatalf("report: %+v", r)
+	}
+}
+
+// BenchmarkStageNextStep measures how long after the event that ends a step (the
+// last file's tftp.done, as the servers publish it) the next step's config is in the
+// Root. Issue 4 asks for under 10 ms.
+func BenchmarkStageNextStep(b *testing.B) {
+	s, _ := loopbackSession(b, "P00305000500", "P0S3-8-12-00")
+	mac := "00:1e:4a:12:34:56"
+	st := s.Plan().Steps[0]
+	next := []byte(s.Plan().Steps[1].ID)
+	sep, _ := SEPName(mac)
+	read := func() []byte {
+		r, _, _, err := s.Root().Open(sep)
+		if err != nil {
+			return nil
+		}
+		defer r.Close()
+		var buf bytes.Buffer
+		buf.ReadFrom(r)
+		return buf.Bytes()
+	}
+	var worst time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s.Stop()
+		s, _ = loopbackSession(b, "P00305000500", "P0S3-8-12-00")
+		s.wire.Publish(servers.Event{Kind: servers.DHCPAck, MAC: mac, IP: "127.0.0.100", Class: "Cisco Systems, Inc. IP Phone CP-7960G\x00"})
+		for _, f := range st.Files[:len(st.Files)-1] {
+			s.wire.Publish(servers.Event{Kind: servers.TFTPDone, IP: "127.0.0.100", Port: 1, File: f})
+		}
+		for !bytes.Contains(read(), []byte(st.ID)) {
+			time.Sleep(100 * time.Microsecond)
+		}
+		b.StartTimer()
+		t0 := time.Now()
+		s.wire.Publish(servers.Event{Kind: servers.TFTPDone, IP: "127.0.0.100", Port: 1, File: st.Files[len(st.Files)-1]})
+		for !bytes.Contains(read(), next) {
+		}
+		worst = max(worst, time.Since(t0))
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+}
