@@ -12,7 +12,6 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
-	"path/filepath"
 	"strings"
 )
 
@@ -34,11 +33,8 @@ type archiveFile interface {
 // Nothing is extracted. A damaged archive is a problem naming it and the reason;
 // members read before the damage stay usable.
 func (s *scanner) addArchive(name string, open func() (fs.File, error)) {
-	if abs, err := filepath.Abs(name); err == nil {
-		if s.seen[abs] {
-			return
-		}
-		s.seen[abs] = true
+	if s.once(name) {
+		return
 	}
 	f, err := open()
 	if err != nil {

@@ -227,8 +227,9 @@ func newLoad(m *member, id string) (*Load, error) {
 	}
 	ld := &Load{ID: id, Family: fam, Models: FamilyModels(fam), Protocol: proto, Version: ver, Signed: true,
 		Source: m.folder(), manifest: m, members: map[string]*member{strings.ToLower(m.base()): m}}
-	ld.Files = []File{{Name: m.base(), Size: m.size, Present: m.size > 0}}
+	ld.Files = []File{{Name: m.base(), Size: m.size, Present: m.size > 0, Status: FileOK}}
 	if m.size == 0 {
+		ld.Files[0].Status = FileEmpty
 		ld.Problems = append(ld.Problems, "empty: "+m.base()+" (0 bytes)")
 	}
 	return ld, nil
@@ -251,25 +252,30 @@ func (l *Library) check(ld *Load, name string, used map[*member]bool) File {
 	f := File{Name: name}
 	req, err := cleanRequest(name)
 	if err != nil {
+		f.Status = FileRefused
 		ld.Problems = append(ld.Problems, fmt.Sprintf("listed file %s", err))
 		return f
 	}
 	m := l.resolve(req)
 	switch {
 	case m == nil:
+		f.Status = FileMissing
 		ld.Problems = append(ld.Problems, "missing: "+name)
 		return f
 	case m.refused != "":
+		f.Status = FileRefused
 		ld.Problems = append(ld.Problems, fmt.Sprintf("refused: %s %s", m.where(), m.refused))
 		return f
 	case m.broken != "":
+		f.Status = FileUnreadable
 		ld.Problems = append(ld.Problems, fmt.Sprintf("cannot be read: %s: %s", m.where(), m.broken))
 		return f
 	}
 	used[m] = true
 	ld.members[strings.ToLower(path.Base(req))] = m
-	f.Size, f.Present = m.size, m.size > 0
+	f.Size, f.Present, f.Status = m.size, m.size > 0, FileOK
 	if m.size == 0 {
+		f.Status = FileEmpty
 		ld.Problems = append(ld.Problems, fmt.Sprintf("empty: %s (0 bytes)", name))
 	}
 	if m.base() != path.Base(req) {
@@ -293,7 +299,11 @@ func (l *Library) addLoaderBins(ld *Load, files []string, used map[*member]bool)
 		}
 		used[m] = true
 		ld.members[strings.ToLower(m.base())] = m
-		ld.Extras = append(ld.Extras, File{Name: f[:len(stem)] + ".bin", Size: m.size, Present: m.size > 0})
+		extra := File{Name: f[:len(stem)] + ".bin", Size: m.size, Present: m.size > 0, Status: FileOK}
+		if m.size == 0 {
+			extra.Status = FileEmpty
+		}
+		ld.Extras = append(ld.Extras, extra)
 	}
 }
 

@@ -38,11 +38,24 @@ type Load struct {
 
 // File is one file a load needs, as the phone names it, and what is on disk for it.
 type File struct {
-	Name    string // as the phone asks for it (from the .loads body)
-	Size    int64  // bytes on disk; 0 when missing
-	Present bool   // found and non-empty
-	Found   string // the name on disk when it differs from Name (case), else ""
+	Name    string     // as the phone asks for it (from the .loads body)
+	Size    int64      // bytes on disk; 0 when missing
+	Present bool       // found and non-empty
+	Found   string     // the name on disk when it differs from Name (case), else ""
+	Status  FileStatus // why it is not Present; FileOK when it is
 }
+
+// FileStatus says what is on disk for a file a load needs.
+type FileStatus string
+
+// File statuses.
+const (
+	FileOK         FileStatus = "ok"         // present and non-empty
+	FileMissing    FileStatus = "missing"    // in none of the sources
+	FileEmpty      FileStatus = "empty"      // 0 bytes
+	FileRefused    FileStatus = "refused"    // a symlink leaving the folder, or a hostile name in the .loads
+	FileUnreadable FileStatus = "unreadable" // in a damaged archive, or stored in a way phoneflash cannot read
+)
 
 // Complete reports whether every file the phone will request exists and is non-empty
 // (and the .loads itself could be read).

@@ -208,22 +208,18 @@ func (s *scanner) newSource(name string, kind sourceKind) *source {
 
 // addPath scans one path the user gave: a folder, an archive, or a lone file.
 func (s *scanner) addPath(p string) {
-	if abs, err := filepath.Abs(p); err == nil {
-		if s.seen[abs] {
-			return
-		}
-		s.seen[abs] = true
-	}
 	info, err := os.Stat(p)
 	switch {
 	case err != nil:
 		s.problem(p, fmt.Errorf("cannot read it (%w): check the path", err))
+	case isArchiveName(p) && info.Mode().IsRegular():
+		s.addArchive(p, func() (fs.File, error) { return os.Open(p) })
+	case s.once(p):
+		// given twice
 	case info.IsDir():
 		s.addFolder(p)
 	case !info.Mode().IsRegular():
 		s.problem(p, fmt.Errorf("not a folder, an archive or a file"))
-	case isArchiveName(p):
-		s.addArchive(p, func() (fs.File, error) { return os.Open(p) })
 	default:
 		// A lone file: its folder is the source, with only that file in it.
 		dir := filepath.Dir(p)
@@ -240,6 +236,19 @@ func (s *scanner) addPath(p string) {
 		}
 		src.members = append(src.members, m)
 	}
+}
+
+// once reports whether path p was scanned already, and notes it as scanned.
+func (s *scanner) once(p string) bool {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	if s.seen[abs] {
+		return true
+	}
+	s.seen[abs] = true
+	return false
 }
 
 // addFolder scans a folder on disk through an os.Root, so that nothing is read from
