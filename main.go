@@ -204,7 +204,53 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 func runFirmware(args []string, stdout, stderr io.Writer) int {
-	return notYet("firmware", stderr)
+	fs := newFlagSet("firmware", "[--json] [--verbose] PATH...",
+		"Lists the firmware loads found in folders (searched recursively) and in archives as downloaded\n"+
+			"(.zip, .cop, .tar, .tar.gz, .tgz): family, protocol, version, files present, and what is missing.\n"+
+			"Exit status: 0 when every PATH could be read, 1 when one could not (the others are still listed).", stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
+	verbose := fs.Bool("verbose", false, "also list each load's files and the files that belong to no load")
+	// Flags may come before or after the paths; "--" ends the flags.
+	var paths []string
+	for rest := args; len(rest) > 0; {
+		if code, ok := parse(fs, rest); !ok {
+			return code
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			break
+		}
+		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
+			paths = append(paths, left...)
+			break
+		}
+		paths, rest = append(paths, left[0]), left[1:]
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "phoneflash firmware: no PATH given: name a folder or a downloaded archive,\n"+
+			"e.g. phoneflash firmware ~/Downloads/cmterm-7941_7961-sip.9-4-2SR3-1.zip")
+		fs.Usage()
+		return exitUsage
+	}
+	lib, err := firmware.Open(paths...)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash firmware: %v\n", err)
+		return exitUsage
+	}
+	if *asJSON {
+		err = firmware.WriteReportJSON(stdout, lib)
+	} else {
+		err = firmware.WriteReport(stdout, lib, *verbose)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash firmware: %v\n", err)
+		return exitFailure
+	}
+	if err := lib.Err(); err != nil {
+		fmt.Fprintln(stderr, "phoneflash firmware: some firmware could not be read (see the problems): download it again")
+		return exitFailure
+	}
+	return exitOK
 }
 func runPlan(args []string, stdout, stderr io.Writer) int     { return notYet("plan", stderr) }
 func runModels(args []string, stdout, stderr io.Writer) int   { return notYet("models", stderr) }
