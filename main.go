@@ -252,8 +252,101 @@ func runFirmware(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
-func runPlan(args []string, stdout, stderr io.Writer) int     { return notYet("plan", stderr) }
-func runModels(args []string, stdout, stderr io.Writer) int   { return notYet("models", stderr) }
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("plan", "--model M --to LOAD [--from LOAD] --firmware PATH [--json] [--symptom S]",
+		"Plans the incremental steps that take a phone from its current load to the target, with the\n"+
+			"loads found in the firmware given, and says what is missing. Exit status: 0 when every step's\n"+
+			"load is at hand and complete, 1 when one is missing or incomplete, 2 on bad usage.", stderr)
+	model := fs.String("model", "", "the phone model: "+strings.Join(upgrade.ModelNames(), ", ")+" (CP-7960G works too)")
+	to := fs.String("to", "", "the target load, e.g. P0S3-8-12-00 or SIP41.9-4-2SR3-1S")
+	from := fs.String("from", "", "the load the phone runs now; leave out when unknown (the plan is then safe from any start)")
+	var paths []string
+	fs.Func("firmware", "a folder or a downloaded archive (.zip, .cop, .tar, .tar.gz); repeatable", func(p string) error {
+		paths = append(paths, p)
+		return nil
+	})
+	asJSON := fs.Bool("json", false, "print the plan as one JSON object")
+	symptom := fs.String("symptom", "", "what a phone to rescue shows: "+strings.Join(upgrade.SymptomNames(), ", "))
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	paths = append(paths, fs.Args()...) // firmware may also follow the flags
+	var missing []string
+	for _, f := range []struct{ name, value string }{{"--model", *model}, {"--to", *to}} {
+		if strings.TrimSpace(f.value) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(paths) == 0 {
+		missing = append(missing, "--firmware")
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(stderr, "phoneflash plan: %s missing: e.g. phoneflash plan --model 7960 --to P0S3-8-12-00 --firmware ~/Downloads/7960\n",
+			strings.Join(missing, " and "))
+		return exitUsage
+	}
+	sym, err := upgrade.ParseSymptom(*symptom)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash plan: --symptom: %v\n", err)
+		return exitUsage
+	}
+	lib, err := firmware.Open(paths...)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
+		return exitUsage
+	}
+	for _, p := range lib.Problems {
+		fmt.Fprintf(stderr, "phoneflash plan: firmware %s: %s\n", p.Source, p.Error)
+	}
+	p, err := upgrade.MakePlan(lib, upgrade.PlanRequest{Model: *model, From: *from, To: *to, Symptom: sym})
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
+		var bad *upgrade.InputError
+		if errors.As(err, &bad) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	if *asJSON {
+		err = upgrade.WritePlanJSON(stdout, p)
+	} else {
+		err = upgrade.WritePlan(stdout, p)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
+		return exitFailure
+	}
+	if !p.Complete() {
+		fmt.Fprintf(stderr, "phoneflash plan: %d step(s) cannot be served yet: get what the plan lists as missing, then plan again\n",
+			len(p.Missing))
+		return exitFailure
+	}
+	return exitOK
+}
+func runModels(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("models", "[--json]",
+		"Lists the phone models phoneflash knows: family, default-loads file, protocols, XMLDefault IDs,\n"+
+			"the DHCP vendor class each sends, and the factory-reset key sequences step by step.", stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "phoneflash models: unexpected argument %q: the command takes only --json\n", fs.Arg(0))
+		return exitUsage
+	}
+	var err error
+	if *asJSON {
+		err = upgrade.WriteModelsJSON(stdout)
+	} else {
+		err = upgrade.WriteModels(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash models: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
 func runSimulate(args []string, stdout, stderr io.Writer) int { return notYet("simulate", stderr) }
 
 // serverOptions are the server flags shared by `serve` and the wizard (DESIGN.md).
