@@ -46,7 +46,7 @@ func legacyResets() []Reset {
 			`answer "Keep network cfg?" with 2 (no): a kept static address or TFTP server keeps the phone away from phoneflash`,
 		},
 		Note: "resets the configuration to factory defaults; the firmware stays. " +
-			"To restart without unplugging: press * 6 and Settings together [S].",
+			"To restart without unplugging: press * 6 and Settings together.",
 	}}
 }
 
