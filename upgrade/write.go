@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +12,7 @@ import (
 
 // WritePlan prints a plan for a technician: the steps, what is missing, the hints.
 func WritePlan(w io.Writer, p *Plan) error {
-	ew := &errWriter{w: w}
+	ew := &textBuf{}
 	from := p.From
 	if p.FromUnknown {
 		from = "an unknown load"
@@ -66,7 +67,7 @@ func WritePlan(w io.Writer, p *Plan) error {
 			ew.printf("  - %s\n", h)
 		}
 	}
-	return ew.err
+	return ew.flush(w)
 }
 
 type planJSON struct {
@@ -124,8 +125,8 @@ func writeJSON(w io.Writer, v any) error {
 // WriteModels prints the catalog: one line per model, then the reset sequences, once for
 // each group of models that reset the same way.
 func WriteModels(w io.Writer) error {
-	ew := &errWriter{w: w}
-	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	ew := &textBuf{}
+	tw := tabwriter.NewWriter(&ew.Buffer, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tFAMILY\tDEFAULT LOADS\tPROTOCOLS\tXMLDEFAULT IDS\tOPTION 60 (vendor class)")
 	for _, m := range Models() {
 		var ids, protos []string
@@ -149,7 +150,7 @@ func WriteModels(w io.Writer) error {
 		ew.printf("\nReset: %s\n", strings.Join(g.models, ", "))
 		ew.printf("%s", g.text)
 	}
-	return ew.err
+	return ew.flush(w)
 }
 
 type resetGroup struct {
@@ -252,19 +253,14 @@ func WriteModelsJSON(w io.Writer) error {
 	return writeJSON(w, out)
 }
 
-// errWriter keeps the first write error, so printing code stays linear.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
+// textBuf collects a text report, written out in one piece at the end.
+type textBuf struct{ bytes.Buffer }
 
-func (e *errWriter) Write(b []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
+func (b *textBuf) printf(format string, a ...any) { fmt.Fprintf(&b.Buffer, format, a...) }
+
+func (b *textBuf) flush(w io.Writer) error {
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
-	n, err := e.w.Write(b)
-	e.err = err
-	return n, err
+	return nil
 }
-
-func (e *errWriter) printf(format string, a ...any) { fmt.Fprintf(e, format, a...) }
