@@ -299,3 +299,31 @@ func BenchmarkStage(b *testing.B) {
 		})
 	}
 }
+
+// With two loads' term files on disk, the served one is the staged step's, whatever
+// case the phone asks in (CISCO.md §9 item 3).
+func TestStagedTermFileWinsThroughRoot(t *testing.T) {
+	lib := sampleLib(t, "cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1")
+	p := mustPlan(t, lib, PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"})
+	root := lib.Root()
+	for k, s := range p.Steps {
+		if _, err := p.Stage(root, k, ""); err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Load.ReadFile("term70.default.loads")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, asked := range []string{"term70.default.loads", "TERM70.default.loads", "/TERM70.DEFAULT.LOADS"} {
+			r, _, _, err := root.Open(asked)
+			if err != nil {
+				t.Fatalf("open %s: %v", asked, err)
+			}
+			got, err := io.ReadAll(r)
+			r.Close()
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("step %d: %s is not %s's own term file", k+1, asked, s.ID)
+			}
+		}
+	}
+}
