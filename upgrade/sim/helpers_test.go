@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"strings"
 	"sync"
@@ -13,35 +14,83 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
 	"github.com/pin/tftp/v3"
+
+	"phoneflash/servers"
 )
 
-// testTFTP is a pin/tftp server on loopback over an in-memory folder, recording what
-// it was asked for: the "any server" the virtual phone is tested against.
+// testTFTP is a pin/tftp server on loopback over a Root, recording what it was asked
+// for: the "any server" the virtual phone is tested against.
 type testTFTP struct {
 	addr *net.UDPAddr
+	root servers.Root
 
 	mu       sync.Mutex
-	files    map[string][]byte // lower-case name -> body
-	requests []string          // names exactly as asked
-	failed   []string          // transfers the server saw fail (hook)
-	done     []string          // transfers the server saw complete
+	requests []string // names exactly as asked
+	failed   []string // transfers the server saw fail (hook)
+	done     []string // transfers the server saw complete
 }
 
-func startTFTP(t *testing.T, files map[string][]byte, timeout time.Duration) *testTFTP {
-	t.Helper()
-	s := &testTFTP{files: map[string][]byte{}}
+// memRoot is a folder in memory: case-insensitive names, leading '/' ignored. It is
+// also an upgrade.Overlay, so plans can stage into it.
+type memRoot struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func newMemRoot(files map[string][]byte) *memRoot {
+	r := &memRoot{files: map[string][]byte{}}
 	for n, b := range files {
-		s.files[strings.ToLower(n)] = b
+		r.Set(n, b)
 	}
+	return r
+}
+
+func (r *memRoot) Open(name string) (io.ReadSeekCloser, int64, string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := strings.ToLower(strings.TrimLeft(strings.TrimRight(name, "\x00 "), "/"))
+	b, ok := r.files[n]
+	if !ok {
+		return nil, 0, "", fmt.Errorf("file not found: %s: %w", name, fs.ErrNotExist)
+	}
+	return nopCloser{bytes.NewReader(b)}, int64(len(b)), n, nil
+}
+
+func (r *memRoot) Set(name string, data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.files[strings.ToLower(name)] = data
+}
+
+func (r *memRoot) Remove(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.files, strings.ToLower(name))
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+// startTFTP serves a map of files; startTFTPRoot serves any Root.
+func startTFTP(t *testing.T, files map[string][]byte, timeout time.Duration) *testTFTP {
+	return startTFTPRoot(t, newMemRoot(files), timeout)
+}
+
+func startTFTPRoot(t *testing.T, root servers.Root, timeout time.Duration) *testTFTP {
+	t.Helper()
+	s := &testTFTP{root: root}
 	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
 		s.mu.Lock()
 		s.requests = append(s.requests, name)
-		body, ok := s.files[strings.ToLower(strings.TrimLeft(name, "/"))]
 		s.mu.Unlock()
-		if !ok {
-			return fmt.Errorf("file not found: %s", name)
+		r, size, _, err := root.Open(name)
+		if err != nil {
+			return err
 		}
-		_, err := rf.ReadFrom(bytes.NewReader(body))
+		defer r.Close()
+		rf.(tftp.OutgoingTransfer).SetSize(size)
+		_, err = rf.ReadFrom(r)
 		return err
 	}, nil)
 	srv.SetTimeout(timeout)
@@ -80,18 +129,6 @@ func (h hook) OnFailure(st tftp.TransferStats, err error) {
 	h.s.mu.Lock()
 	defer h.s.mu.Unlock()
 	h.s.failed = append(h.s.failed, st.Filename)
-}
-
-func (s *testTFTP) set(name string, body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.files[strings.ToLower(name)] = body
-}
-
-func (s *testTFTP) remove(name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.files, strings.ToLower(name))
 }
 
 func (s *testTFTP) asked() []string {

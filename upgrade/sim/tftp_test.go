@@ -60,7 +60,7 @@ func TestTFTPNotFound(t *testing.T) {
 	if !errors.As(err, &se) || !se.NotFound() {
 		t.Fatalf("want a not-found ServerError, got %v", err)
 	}
-	if se.Msg != "file not found: CTLSEP001E4A123456.tlv" {
+	if se.Msg != "file not found: CTLSEP001E4A123456.tlv: file does not exist" {
 		t.Errorf("message %q: the trailing NUL must be gone", se.Msg)
 	}
 }

@@ -1,0 +1,353 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"phoneflash/firmware"
+	"phoneflash/upgrade"
+)
+
+// newLoad is the <LOAD>.loads row: the configs have been read; if they name a load
+// other than the one running, the phone fetches and installs it.
+func (b *bootRun) newLoad(ctx context.Context) (bootEnd, error) {
+	named := b.decide()
+	st := &b.p.st
+	if named == "" || strings.EqualFold(named, st.running) {
+		return bootGoesOn, nil
+	}
+	if st.pending != nil {
+		if strings.EqualFold(st.pending.load, named) {
+			return b.secondStage(ctx)
+		}
+		st.pending = nil // told to take another load: the half-installed one is abandoned
+	}
+	if b.p.oldImage() {
+		return b.installImage(ctx, named)
+	}
+	return b.installManifest(ctx, named)
+}
+
+// defaultLoads is the first request of a Java phone after a factory reset: its
+// termNN.default.loads, then every file it lists (CISCO.md §2.1).
+func (b *bootRun) defaultLoads(ctx context.Context) (bootEnd, error) {
+	name := b.p.model.DefaultLoads()
+	m, end, err := b.manifest(ctx, name, "")
+	if err != nil || end != bootGoesOn || m == nil {
+		return end, err // absent: it keeps the load it has and boots on
+	}
+	id := defaultLoadsID(b.p.model, m.Files)
+	if end, err := b.refusal(ctx, name, id); err != nil || end != bootGoesOn {
+		return end, err
+	}
+	if end, err := b.fetchAll(ctx, name, m.Files); err != nil || end != bootGoesOn {
+		return end, err
+	}
+	return b.flash(ctx, id, m.Files, fmt.Sprintf("the load of %s", name))
+}
+
+// installManifest takes a signed load: its .loads, then the files it lists. Java phones
+// take every component, then write flash; a 7940/7960 flashes the loader (.sbn),
+// reboots, and fetches the application (.sb2) in its next boot (CISCO.md §4.1).
+func (b *bootRun) installManifest(ctx context.Context, load string) (bootEnd, error) {
+	name := load + ".loads"
+	m, end, err := b.manifest(ctx, name, load)
+	if err != nil || end != bootGoesOn {
+		return end, err
+	}
+	if m == nil {
+		if _, refused := b.p.refuses(load); refused { // an unsigned load has no .loads: the refusal is the news
+			return b.refusal(ctx, name, load)
+		}
+		return 0, b.p.giveUp(nil, "the config names %s but the server has no %s: add the load's files to the TFTP folder", load, name)
+	}
+	if end, err := b.refusal(ctx, name, load); err != nil || end != bootGoesOn {
+		return end, err
+	}
+	if b.p.model.Java() {
+		if b.p.hasAll(m.Files) {
+			b.p.st.running = load
+			b.p.act(Action{Kind: Named, Load: load, Msg: "every file of it is on flash already: runs it"})
+			return bootGoesOn, nil
+		}
+		if end, err := b.fetchAll(ctx, name, m.Files); err != nil || end != bootGoesOn {
+			return end, err
+		}
+		return b.flash(ctx, load, m.Files, load)
+	}
+	loader, app := splitLoader(m.Files)
+	if loader == "" || b.p.st.files[strings.ToLower(loader)] {
+		if end, err := b.fetchAll(ctx, name, app); err != nil || end != bootGoesOn {
+			return end, err
+		}
+		return b.flash(ctx, load, app, load)
+	}
+	if end, err := b.fetchAll(ctx, name, []string{loader}); err != nil || end != bootGoesOn {
+		return end, err
+	}
+	return b.flashLoader(ctx, load, loader, app)
+}
+
+// secondStage is the boot after a 7940/7960 loader flash: the new loader fetches the
+// application the manifest listed. Without it the phone shows "Protocol Application
+// Invalid" (CISCO.md §4.1).
+func (b *bootRun) secondStage(ctx context.Context) (bootEnd, error) {
+	pl := b.p.st.pending
+	for _, f := range pl.files {
+		for try := 1; ; try++ {
+			_, out, err := b.get(ctx, f, true, false)
+			if err != nil || out == cut {
+				return endOf(out), err
+			}
+			if out == got {
+				break
+			}
+			if try >= b.p.cfg.LoopTries {
+				return 0, b.p.giveUp(nil, "the new loader of %s cannot get %s (asked %d times): the phone shows "+
+					"\"Protocol Application Invalid\"; put %s in the TFTP folder and make sure DHCP gives the TFTP server",
+					pl.load, f, try, f)
+			}
+			if err := sleep(ctx, b.p.timing.Retry); err != nil {
+				return 0, err
+			}
+		}
+	}
+	b.p.st.pending = nil
+	return b.flash(ctx, pl.load, pl.files, pl.load+" (application)")
+}
+
+// installImage takes a load the way a 7940/7960 image from before 5.0 does: the
+// unsigned .bin image alone (CISCO.md §2.2, §4.1 [V: Cisco doc 68244]).
+func (b *bootRun) installImage(ctx context.Context, load string) (bootEnd, error) {
+	name := load + ".bin"
+	for try := 1; ; try++ {
+		_, out, err := b.get(ctx, name, true, false)
+		if err != nil || out == cut {
+			return endOf(out), err
+		}
+		if out == got {
+			break
+		}
+		if try >= b.p.cfg.LoopTries {
+			return 0, b.p.giveUp(nil, "an image before 5.0 takes only unsigned .bin images, and the server has no %s (asked %d times): "+
+				"go through a load that has one (the signed 5.x line ships P003…bin files)", name, try)
+		}
+		if err := sleep(ctx, b.p.timing.Retry); err != nil {
+			return 0, err
+		}
+	}
+	if end, err := b.refusal(ctx, name, load); err != nil || end != bootGoesOn {
+		return end, err
+	}
+	return b.flash(ctx, load, []string{name}, load)
+}
+
+// manifest fetches a .loads (or termNN.default.loads) and parses it. An absent
+// termNN.default.loads is normal (nil manifest); an absent or unreadable load manifest
+// is asked for again, LoopTries times, before the phone gives up.
+func (b *bootRun) manifest(ctx context.Context, name, load string) (*firmware.Manifest, bootEnd, error) {
+	for try := 1; ; try++ {
+		data, out, err := b.get(ctx, name, false, load == "")
+		if err != nil || out == cut {
+			return nil, endOf(out), err
+		}
+		if out == notFound && load == "" {
+			return nil, bootGoesOn, nil
+		}
+		if out == got {
+			m, perr := firmware.ParseLoads(data)
+			if perr == nil {
+				return &m, bootGoesOn, nil
+			}
+			b.p.act(Action{Kind: Failed, File: name, Msg: "unreadable: " + perr.Error()})
+			err = perr
+		}
+		if try >= b.p.cfg.LoopTries {
+			if out == got {
+				return nil, 0, b.p.giveUp(err, "%s is not a valid .loads file (%v): the firmware is damaged, download it again", name, err)
+			}
+			return nil, bootGoesOn, nil // the caller says what is missing
+		}
+		if err := sleep(ctx, b.p.timing.Retry); err != nil {
+			return nil, 0, err
+		}
+	}
+}
+
+// fetchAll fetches a load's files in listed order, skipping those already on flash. A
+// file that does not come sends the phone back to the manifest, which it asks for
+// again before trying the file once more: the loop real phones show on a missing
+// component (CISCO.md §4.2 [S]).
+func (b *bootRun) fetchAll(ctx context.Context, manifest string, files []string) (bootEnd, error) {
+	for _, f := range files {
+		if b.p.st.files[strings.ToLower(f)] {
+			continue
+		}
+		for try := 1; ; try++ {
+			_, out, err := b.get(ctx, f, true, false)
+			if err != nil || out == cut {
+				return endOf(out), err
+			}
+			if out == got {
+				break
+			}
+			if try >= b.p.cfg.LoopTries {
+				return 0, b.p.giveUp(nil, "%s lists %s, which the phone cannot get (asked %d times, %s again each time): "+
+					"put the file in the TFTP folder, with the same name", manifest, f, try, manifest)
+			}
+			if err := sleep(ctx, b.p.timing.Retry); err != nil {
+				return 0, err
+			}
+			if _, out, err := b.get(ctx, manifest, false, false); err != nil || out == cut {
+				return endOf(out), err
+			}
+		}
+	}
+	return bootGoesOn, nil
+}
+
+// refusal applies the gates: a load the phone refuses ends in the loop real phones
+// show. A Java phone shows AUTH FAIL and asks for the same file again and again
+// (CISCO.md §4.2 [S]); a 7940/7960 fails the image authentication and boots its old
+// image. Either way the virtual phone gives up after LoopTries requests.
+func (b *bootRun) refusal(ctx context.Context, file, load string) (bootEnd, error) {
+	why, refused := b.p.refuses(load)
+	if !refused {
+		return bootGoesOn, nil
+	}
+	what := "AUTH FAIL"
+	if !b.p.model.Java() {
+		what = "image authentication failed"
+	}
+	b.p.act(Action{Kind: Refuse, File: file, Load: load, Msg: what + ": " + why})
+	if b.p.model.Java() {
+		for try := 2; try <= b.p.cfg.LoopTries; try++ {
+			if err := sleep(ctx, b.p.timing.Retry); err != nil {
+				return 0, err
+			}
+			_, out, err := b.get(ctx, file, false, false)
+			if err != nil || out == cut {
+				return endOf(out), err
+			}
+			b.p.act(Action{Kind: Refuse, File: file, Load: load, Msg: what})
+		}
+	}
+	return 0, b.p.giveUp(nil, "%s: the phone refuses %s (%s), asked for %s %d times; stage a load it takes first (phoneflash plan shows the steps)",
+		what, orUnknownLoad(load, file), why, file, b.p.cfg.LoopTries)
+}
+
+// refuses says whether the phone, on the load it runs, refuses load, and why. The
+// answer is the planner's: a load it cannot plan in one step from here, or at all,
+// is one the phone will not take (upgrade's gates and refusals, CISCO.md §4). A phone
+// whose load is unknown takes anything.
+func (p *Phone) refuses(load string) (string, bool) {
+	if f := p.cfg.Faults.Refuse; f == "*" || f != "" && strings.EqualFold(f, load) {
+		return "refused on purpose (the refuse fault)", true
+	}
+	if p.st.running == "" || load == "" {
+		return "", false
+	}
+	plan, err := upgrade.MakePlan(nil, upgrade.PlanRequest{Model: p.model.Name, From: p.st.running, To: load})
+	var ie *upgrade.InputError
+	switch {
+	case errors.As(err, &ie):
+		return ie.Msg, true
+	case err != nil:
+		return err.Error(), true
+	case len(plan.Steps) > 1:
+		return fmt.Sprintf("from %s it needs %s first: %s", p.st.running, plan.Steps[0].Gate, plan.Steps[0].Why), true
+	}
+	return "", false
+}
+
+// flash writes a load (or its application) to flash and reboots.
+func (b *bootRun) flash(ctx context.Context, load string, files []string, what string) (bootEnd, error) {
+	p := b.p
+	p.act(Action{Kind: Flash, Load: load, Msg: fmt.Sprintf("writing %s to flash (%d files): %s of silence on a real %s",
+		what, len(files), p.model.FlashQuiet*9/10, p.model.Name)})
+	if err := sleep(ctx, p.timing.Flash); err != nil {
+		return 0, err
+	}
+	if p.model.Java() {
+		p.st.files = map[string]bool{} // a Java load replaces every component
+	}
+	for _, f := range files {
+		p.st.files[strings.ToLower(f)] = true
+	}
+	p.st.running = load
+	p.res.Steps = append(p.res.Steps, load)
+	p.act(Action{Kind: Reboot, Load: load})
+	return bootReboot, nil
+}
+
+// flashLoader is the first half of a two-stage 7940/7960 install.
+func (b *bootRun) flashLoader(ctx context.Context, load, loader string, app []string) (bootEnd, error) {
+	p := b.p
+	p.act(Action{Kind: Flash, File: loader, Load: load, Msg: "writing the loader; the application follows after the reboot"})
+	if err := sleep(ctx, p.timing.Flash/2); err != nil {
+		return 0, err
+	}
+	p.st.files[strings.ToLower(loader)] = true
+	p.st.pending = &pendingLoad{load: load, files: app}
+	p.act(Action{Kind: Reboot, Load: p.st.running, Msg: "new loader for " + load})
+	return bootReboot, nil
+}
+
+// hasAll reports whether every file is on flash already.
+func (p *Phone) hasAll(files []string) bool {
+	for _, f := range files {
+		if !p.st.files[strings.ToLower(f)] {
+			return false
+		}
+	}
+	return len(files) > 0
+}
+
+// splitLoader separates the loader (.sbn) a 7940/7960 manifest lists from the rest.
+func splitLoader(files []string) (loader string, rest []string) {
+	for _, f := range files {
+		if loader == "" && strings.EqualFold(path.Ext(f), ".sbn") {
+			loader = f
+			continue
+		}
+		rest = append(rest, f)
+	}
+	return loader, rest
+}
+
+// defaultLoadsID names the load a termNN.default.loads installs, which the file itself
+// does not say: the protocol of its jar/cvm component and the release in its component
+// names, in the form of a load ID ("SIP41.9-4-2ES26"), so that the gates can judge it.
+// "" when the names do not tell.
+func defaultLoadsID(m upgrade.Model, files []string) string {
+	for _, f := range files {
+		lower := strings.ToLower(f)
+		if !strings.HasPrefix(lower, "jar") && !strings.HasPrefix(lower, "cvm") {
+			continue
+		}
+		stem, ext, ok := strings.Cut(lower, ".")
+		if !ok {
+			continue
+		}
+		proto := "SCCP"
+		if strings.HasSuffix(stem, "sip") {
+			proto = "SIP"
+		}
+		ver := strings.TrimSuffix(ext, path.Ext(ext))
+		id := proto + m.Prefix + "." + strings.ToUpper(ver)
+		if fam, _, _, err := firmware.ParseID(id); err == nil && fam == m.Family {
+			return id
+		}
+	}
+	return ""
+}
+
+func orUnknownLoad(load, file string) string {
+	if load == "" {
+		return "the load of " + file
+	}
+	return load
+}
