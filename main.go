@@ -248,7 +248,7 @@ func runFirmware(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if err := lib.Err(); err != nil {
-		fmt.Fprintln(stderr, "phoneflash firmware: some firmware could not be read (see the problems): download it again")
+		fmt.Fprintln(stderr, "phoneflash firmware: not every path could be read; each problem above says what to do")
 		return exitFailure
 	}
 	return exitOK
