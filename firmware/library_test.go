@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -242,8 +241,8 @@ func TestSymlinks(t *testing.T) {
 			t.Skip("symlinks not available:", err)
 		}
 	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.loads"), 0o644); err != nil {
-		t.Fatal(err)
+	if err := mkfifo(filepath.Join(dir, "pipe.loads")); err != nil {
+		t.Log("no pipe in this test:", err)
 	}
 	done := make(chan *Library)
 	go func() {
