@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ type testTFTP struct {
 
 	mu       sync.Mutex
 	requests []string // names exactly as asked
+	from     []string // the client address of each request
 	failed   []string // transfers the server saw fail (hook)
 	done     []string // transfers the server saw complete
 }
@@ -83,6 +85,8 @@ func startTFTPRoot(t *testing.T, root servers.Root, timeout time.Duration) *test
 	srv := tftp.NewServer(func(name string, rf io.ReaderFrom) error {
 		s.mu.Lock()
 		s.requests = append(s.requests, name)
+		ra := rf.(tftp.OutgoingTransfer).RemoteAddr()
+		s.from = append(s.from, ra.IP.String())
 		s.mu.Unlock()
 		r, size, _, err := root.Open(name)
 		if err != nil {
@@ -131,26 +135,33 @@ func (h hook) OnFailure(st tftp.TransferStats, err error) {
 	h.s.failed = append(h.s.failed, st.Filename)
 }
 
+func (s *testTFTP) remotes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.from...)
+}
+
 func (s *testTFTP) asked() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.requests...)
 }
 
-// waitFailed waits until the server has seen n failed transfers (it notices a vanished
-// client only after its own timeouts).
-func (s *testTFTP) waitFailed(t *testing.T, n int, within time.Duration) []string {
+// waitFailed waits until the server has seen the transfer of name fail (it notices a
+// vanished client only after its own timeouts).
+func (s *testTFTP) waitFailed(t *testing.T, name string, within time.Duration) bool {
 	t.Helper()
 	deadline := time.Now().Add(within)
-	for {
+	for time.Now().Before(deadline) {
 		s.mu.Lock()
-		f := append([]string(nil), s.failed...)
+		seen := slices.ContainsFunc(s.failed, func(f string) bool { return strings.EqualFold(f, name) })
 		s.mu.Unlock()
-		if len(f) >= n || time.Now().After(deadline) {
-			return f
+		if seen {
+			return true
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return false
 }
 
 // testDHCP is an insomniacslk server4 on loopback answering by unicast, as ours does on

@@ -16,14 +16,17 @@ import (
 func (b *bootRun) newLoad(ctx context.Context) (bootEnd, error) {
 	named := b.decide()
 	st := &b.p.st
-	if named == "" || strings.EqualFold(named, st.running) {
-		return bootGoesOn, nil
-	}
-	if st.pending != nil {
-		if strings.EqualFold(st.pending.load, named) {
+	if pl := st.pending; pl != nil {
+		// The new loader goes on with the load it came for, unless told to take a third
+		// one: the old image's config may still name the old load (or none).
+		if named == "" || strings.EqualFold(named, st.running) || strings.EqualFold(named, pl.load) {
+			st.lastNamed = pl.load
 			return b.secondStage(ctx)
 		}
-		st.pending = nil // told to take another load: the half-installed one is abandoned
+		st.pending = nil
+	}
+	if named == "" || strings.EqualFold(named, st.running) {
+		return bootGoesOn, nil
 	}
 	if b.p.oldImage() {
 		return b.installImage(ctx, named)
@@ -319,25 +322,20 @@ func splitLoader(files []string) (loader string, rest []string) {
 }
 
 // defaultLoadsID names the load a termNN.default.loads installs, which the file itself
-// does not say: the protocol of its jar/cvm component and the release in its component
-// names, in the form of a load ID ("SIP41.9-4-2ES26"), so that the gates can judge it.
-// "" when the names do not tell.
+// does not say: the protocol and family code of its jar/cvm component and the release in
+// its name, in the form of a load ID ("SIP41.9-4-2ES26"), so that the gates can judge
+// it. "" when the names do not tell, or name another family.
 func defaultLoadsID(m upgrade.Model, files []string) string {
 	for _, f := range files {
-		lower := strings.ToLower(f)
-		if !strings.HasPrefix(lower, "jar") && !strings.HasPrefix(lower, "cvm") {
+		stem, ext, ok := strings.Cut(strings.ToLower(f), ".")
+		if !ok || len(stem) < 5 || (!strings.HasPrefix(stem, "jar") && !strings.HasPrefix(stem, "cvm")) {
 			continue
 		}
-		stem, ext, ok := strings.Cut(lower, ".")
-		if !ok {
+		code, proto := stem[3:5], strings.ToUpper(stem[5:]) // "jar41sip" -> "41", "SIP"
+		if proto != "SIP" && proto != "SCCP" {
 			continue
 		}
-		proto := "SCCP"
-		if strings.HasSuffix(stem, "sip") {
-			proto = "SIP"
-		}
-		ver := strings.TrimSuffix(ext, path.Ext(ext))
-		id := proto + m.Prefix + "." + strings.ToUpper(ver)
+		id := proto + code + "." + strings.ToUpper(strings.TrimSuffix(ext, path.Ext(ext)))
 		if fam, _, _, err := firmware.ParseID(id); err == nil && fam == m.Family {
 			return id
 		}
