@@ -342,7 +342,7 @@ func (l *Library) noteDuplicateLoads() {
 	for _, ld := range l.Loads {
 		key := strings.ToLower(ld.ID)
 		if f, ok := first[key]; ok {
-			ld.Problems = append(ld.Problems, fmt.Sprintf("also in %s, which a phone is served first", f.Source))
+			ld.Problems = append(ld.Problems, fmt.Sprintf("also in %s, whose copy phones are served", f.Source))
 			continue
 		}
 		first[key] = ld

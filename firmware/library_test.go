@@ -233,6 +233,7 @@ func TestSymlinks(t *testing.T) {
 		{"real/self", filepath.Join(dir, "real")}, // folder loop
 		{"up", ".."},
 		{"inside.bin", "real/P00303010102.bin"},
+		{"absolute.bin", filepath.Join(dir, "real", "P00303010102.bin")}, // os.Root alone would refuse it
 		{"escape.sbn", filepath.Join(outside, "secret.sbn")},
 		{"outdir", outside},
 		{"dangling", filepath.Join(dir, "nothing")},
@@ -264,6 +265,11 @@ func TestSymlinks(t *testing.T) {
 		t.Fatalf("link inside: %v %d %q", err, size, name)
 	}
 	r.Close()
+	if r, size, _, err := root.Open("absolute.bin"); err != nil || size != int64(len("old image")) {
+		t.Errorf("absolute link inside the folder: %v", err)
+	} else {
+		r.Close()
+	}
 	for _, req := range []string{"escape.sbn", "/ESCAPE.SBN"} {
 		_, _, _, err = root.Open(req)
 		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "leaves the firmware folder") {

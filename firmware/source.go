@@ -50,6 +50,7 @@ type member struct {
 	method  uint16 // zip compression method
 	crc     uint32 // zip CRC-32 of the uncompressed data
 	index   int    // position of a tar member in its stream
+	target  string // for a symlink in a folder: the path of the file it points to; else ""
 	refused string // why it may never be served (a symlink leaving the folder)
 	broken  string // why it cannot be read (unsupported zip method, cut off)
 	content []byte // a .loads read during the scan; nil if not read
@@ -58,6 +59,28 @@ type member struct {
 
 // base is the file name without folders.
 func (m *member) base() string { return path.Base(m.path) }
+
+// filePath is the path to open inside a folder: a link's target, or the path itself.
+func (m *member) filePath() string {
+	if m.target != "" {
+		return m.target
+	}
+	return m.path
+}
+
+// readManifestFrom reads a .loads found in a folder during the scan.
+func (m *member) readManifestFrom(open func(string) (fs.File, error)) {
+	if !isManifestName(m.path) {
+		return
+	}
+	f, err := open(m.filePath())
+	if err != nil {
+		m.readErr = err
+		return
+	}
+	defer f.Close()
+	m.readManifest(f)
+}
 
 // where names the member for people: "dir/sub/file" or "x.zip:file".
 func (m *member) where() string {
@@ -105,7 +128,7 @@ func (m *member) open() (io.ReadSeekCloser, int64, error) {
 }
 
 func (m *member) openLoose() (io.ReadSeekCloser, int64, error) {
-	f, err := m.src.openFile(m.path)
+	f, err := m.src.openFile(m.filePath())
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", m.where(), err)
 	}
@@ -226,14 +249,7 @@ func (s *scanner) addPath(p string) {
 		src := s.newSource(dir, kindFolder)
 		src.openFile = func(rel string) (fs.File, error) { return os.Open(filepath.Join(dir, filepath.FromSlash(rel))) }
 		m := &member{src: src, path: filepath.Base(p), size: info.Size()}
-		if isManifestName(p) {
-			if f, err := os.Open(p); err != nil {
-				m.readErr = err
-			} else {
-				m.readManifest(f)
-				f.Close()
-			}
-		}
+		m.readManifestFrom(src.openFile)
 		src.members = append(src.members, m)
 	}
 }
@@ -268,35 +284,47 @@ func (s *scanner) addFolder(dir string) {
 		defer r.Close() // files opened from a Root outlive it
 		return r.Open(filepath.FromSlash(rel))
 	}
-	link := func(rel string) (fs.FileInfo, string) {
-		info, err := root.Stat(filepath.FromSlash(rel))
-		if err == nil {
-			return info, ""
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		s.problem(dir, fmt.Errorf("cannot open the folder: %w", err))
+		return
+	}
+	// A link is followed to a file inside the folder (by its real path: os.Root
+	// refuses absolute links even when they point inside).
+	link := func(rel string) (fs.FileInfo, string, string) {
+		real, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return nil, "", "" // broken link or loop
 		}
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err == nil {
-			return nil, "is a symlink that leaves the firmware folder"
+		inside, err := filepath.Rel(realDir, real)
+		if err != nil || !filepath.IsLocal(inside) {
+			return nil, "", "is a symlink that leaves the firmware folder"
 		}
-		return nil, "" // broken link or loop
+		info, err := root.Stat(inside)
+		if err != nil {
+			return nil, "", ""
+		}
+		return info, filepath.ToSlash(inside), ""
 	}
 	s.walk(dir, root.FS(), openFile, link)
 }
 
 // addFS scans an fs.FS (the demo's embedded sample firmware) like a folder.
 func (s *scanner) addFS(name string, fsys fs.FS) {
-	link := func(rel string) (fs.FileInfo, string) {
+	link := func(rel string) (fs.FileInfo, string, string) {
 		info, err := fs.Stat(fsys, rel)
 		if err != nil {
-			return nil, ""
+			return nil, "", ""
 		}
-		return info, ""
+		return info, rel, ""
 	}
 	s.walk(name, fsys, fsys.Open, link)
 }
 
 // walk adds the files of a folder as one source and each archive in it as a source of
 // its own. Symlinked folders are not descended into, so link loops cannot hang it.
-// link resolves a symlink: the target's info, or why it is refused, or neither.
-func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, error), link func(string) (fs.FileInfo, string)) {
+// link resolves a symlink: the target's info and path, or why it is refused, or neither.
+func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, error), link func(string) (fs.FileInfo, string, string)) {
 	src := s.newSource(name, kindFolder)
 	src.openFile = openFile
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -311,6 +339,7 @@ func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, 
 			return nil
 		}
 		var info fs.FileInfo
+		var target string
 		switch {
 		case d.Type().IsRegular():
 			if info, err = d.Info(); err != nil {
@@ -319,7 +348,7 @@ func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, 
 			}
 		case d.Type()&fs.ModeSymlink != 0:
 			var refused string
-			if info, refused = link(p); refused != "" {
+			if info, target, refused = link(p); refused != "" {
 				src.members = append(src.members, &member{src: src, path: p, refused: refused})
 				return nil
 			}
@@ -329,19 +358,12 @@ func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, 
 			src.ignored = append(src.ignored, p)
 			return nil
 		}
+		m := &member{src: src, path: p, size: info.Size(), target: target}
 		if isArchiveName(p) {
-			s.addArchive(filepath.Join(name, filepath.FromSlash(p)), func() (fs.File, error) { return openFile(p) })
+			s.addArchive(filepath.Join(name, filepath.FromSlash(p)), func() (fs.File, error) { return openFile(m.filePath()) })
 			return nil
 		}
-		m := &member{src: src, path: p, size: info.Size()}
-		if isManifestName(p) {
-			if f, err := openFile(p); err != nil {
-				m.readErr = err
-			} else {
-				m.readManifest(f)
-				f.Close()
-			}
-		}
+		m.readManifestFrom(openFile)
 		src.members = append(src.members, m)
 		return nil
 	})
