@@ -428,7 +428,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 type serverOptions struct {
 	iface, serverIP, poolStart, mask, router string
 	poolSize, dhcpPort, tftpPort, blksize    int
-	lease                                    time.Duration
+	lease, probeWindow                       time.Duration
 	noDHCP, anyClient, force                 bool
 	leases, log                              string
 	firmware                                 stringList
@@ -449,6 +449,7 @@ func serverFlags(fs *flag.FlagSet) *serverOptions {
 	fs.BoolVar(&o.noDHCP, "no-dhcp", false, "serve TFTP only (another DHCP server already points phones at us)")
 	fs.BoolVar(&o.anyClient, "any-client", false, "answer every DHCP client, not only Cisco phones (option 60)")
 	fs.BoolVar(&o.force, "force", false, "start although another DHCP server answers on the interface")
+	fs.DurationVar(&o.probeWindow, "probe-window", servers.DefaultProbeWindow, "how long to listen for other DHCP servers before starting")
 	fs.StringVar(&o.leases, "leases", "", "keep DHCP leases in FILE across restarts")
 	fs.IntVar(&o.blksize, "blksize", 0, "cap the TFTP block size (513-65464) for clients that negotiate badly (default: the MTU)")
 	fs.StringVar(&o.log, "log", "", "append every event to FILE as JSON lines")
@@ -459,7 +460,8 @@ func serverFlags(fs *flag.FlagSet) *serverOptions {
 // config turns the flags into a servers.Config; errors are bad usage.
 func (o *serverOptions) config() (servers.Config, error) {
 	c := servers.Config{Iface: o.iface, PoolSize: o.poolSize, Lease: o.lease, DHCPPort: o.dhcpPort, TFTPPort: o.tftpPort,
-		NoDHCP: o.noDHCP, ClassPrefix: "Cisco", Force: o.force, LeasesFile: o.leases, BlockSize: o.blksize}
+		NoDHCP: o.noDHCP, ClassPrefix: "Cisco", Force: o.force, LeasesFile: o.leases, BlockSize: o.blksize,
+		ProbeWindow: o.probeWindow}
 	if o.anyClient {
 		c.ClassPrefix = ""
 	}

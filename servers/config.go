@@ -15,11 +15,14 @@ const (
 	AnyPort  = -1
 )
 
-// Defaults tuned for phones on a LAN (TESTBED.md §2): a lost packet costs one Timeout.
+// Defaults tuned for phones on a LAN (TESTBED.md §2): a lost packet costs one
+// Timeout, and resends back off up to MaxBackoff so that a phone busy for a few
+// seconds is still waited for (GiveUpAfter).
 const (
 	DefaultLease       = time.Hour
-	DefaultTimeout     = 500 * time.Millisecond
-	DefaultRetries     = 10
+	DefaultTimeout     = 250 * time.Millisecond
+	DefaultRetries     = 8
+	MaxBackoff         = time.Second
 	DefaultProbeWindow = 2 * time.Second
 )
 
@@ -47,6 +50,29 @@ type Config struct {
 	BlockSize int           // cap on the negotiated TFTP blksize (513..65464); 0 = the interface MTU
 	Timeout   time.Duration // TFTP: wait for one ACK before sending again
 	Retries   int           // TFTP: resends of one packet before giving up
+}
+
+// GiveUpAfter is how long a TFTP transfer waits for a silent client before it fails:
+// every send waits Timeout, and resend n first waits backoff(n).
+func (c Config) GiveUpAfter() time.Duration {
+	timeout, retries := c.Timeout, c.Retries
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if retries <= 0 {
+		retries = DefaultRetries
+	}
+	d := time.Duration(retries+1) * timeout
+	for n := range retries {
+		d += backoff(timeout, n)
+	}
+	return d
+}
+
+// backoff is the pause before resend n (0-based): none for the first, so one lost
+// packet costs one timeout, then growing by a timeout each time up to MaxBackoff.
+func backoff(timeout time.Duration, n int) time.Duration {
+	return min(time.Duration(n)*timeout, MaxBackoff)
 }
 
 // resolved is a Config checked against the interface, with every default filled in.

@@ -53,7 +53,7 @@ func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpS
 	t.srv.SetRetries(cfg.Retries)
 	// pin's default backoff sleeps a random 0-1 s before each resend: on a LAN a lost
 	// packet should cost one timeout, no more.
-	t.srv.SetBackoff(func(int) time.Duration { return 0 })
+	t.srv.SetBackoff(func(n int) time.Duration { return backoff(cfg.Timeout, n) })
 	if cfg.BlockSize > 0 {
 		t.srv.SetBlockSize(cfg.BlockSize)
 	}
@@ -124,16 +124,22 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 
 	e := tr.ev
 	e.Bytes = n
-	e.DurationMS = time.Since(start).Milliseconds()
-	if err != nil {
+	took := time.Since(start)
+	e.DurationMS = took.Milliseconds()
+	if err != nil && !(n == size && isTimeout(err)) {
 		e.Kind, e.Msg = TFTPError, err.Error()
 		t.bus.Publish(e)
 		return err
 	}
+	if err != nil {
+		// Every block went out and only the acknowledgement of the last one never came:
+		// lost, or a client that left without it (curl does). Almost surely delivered.
+		e.Msg = "sent in full, but the acknowledgement of the last block never arrived"
+	}
 	st := tr.stats
 	e.Kind = TFTPDone
-	if d := time.Since(start).Seconds(); d > 0 {
-		e.Rate = float64(n) / d
+	if took > 0 {
+		e.Rate = float64(n) / took.Seconds()
 	}
 	e.Retransmits = max(0, st.DatagramsSent-st.DatagramsAcked)
 	e.BlockSize = 512
