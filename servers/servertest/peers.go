@@ -139,7 +139,9 @@ var TFTPClients = []TFTPClient{
 	{"atftp-blksize1428-tsize", func(s, n, o string) []string {
 		return []string{"atftp", "--option", "blksize 1428", "--option", "tsize 0", "-g", "-r", n, "-l", o, s}
 	}},
-	{"curl", func(s, n, o string) []string { return []string{"curl", "-sS", "--max-time", "60", "-o", o, "tftp://" + s + "/" + n} }},
+	{"curl", func(s, n, o string) []string {
+		return []string{"curl", "-sS", "--max-time", "60", "-o", o, "tftp://" + s + "/" + n}
+	}},
 	{"curl-blksize1428", func(s, n, o string) []string {
 		return []string{"curl", "-sS", "--max-time", "60", "--tftp-blksize", "1428", "-o", o, "tftp://" + s + "/" + n}
 	}},
