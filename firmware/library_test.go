@@ -500,3 +500,38 @@ func TestMemberCache(t *testing.T) {
 		t.Error("a member larger than the bound must not be kept")
 	}
 }
+
+// TestDefaultLoads: a termNN.default.loads whose list matches no load, one of an
+// unknown family, and a .loads whose signed header names another file are reported
+// as notes, not as unreadable sources.
+func TestDefaultLoads(t *testing.T) {
+	dir := t.TempDir()
+	set := javaSet(t, "SIP42.9-4-2SR3-1S", "9-4-2ES26", []string{"term42"}, 1, tinySize)
+	orphan := loadsFile(t, "term62.default.loads", []string{"jar42sip.1-0-0.sbn"}, "\r\n")
+	unknown := loadsFile(t, "term31.default.loads", []string{"jar31sip.1-0-0.sbn"}, "\r\n")
+	renamed := loadsFile(t, "term45.default.loads", []string{"apps45.sbn"}, "\r\n")
+	renamed.name = "SCCP45.9-4-2S.loads"
+	writeSets(t, dir, []genSet{{path: ".", format: "folder", files: append(set, orphan, unknown, renamed, blob("apps45.sbn", tinySize))}})
+	lib, _ := Open(dir)
+	if err := lib.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, p := range lib.Problems {
+		notes = append(notes, p.Error)
+	}
+	all := strings.Join(notes, "\n")
+	for _, want := range []string{"term62.default.loads lists jar42sip.1-0-0.sbn and more, but no .loads in the set has that file list",
+		"term31.default.loads: model code 31 is not a family"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing note %q in %q", want, notes)
+		}
+	}
+	if ld := lib.Find("SIP42.9-4-2SR3-1S"); !slices.Equal(ld.Defaults, []string{"term42.default.loads"}) {
+		t.Errorf("defaults %v", ld.Defaults)
+	}
+	ld := lib.Find("SCCP45.9-4-2S")
+	if !ld.Complete() || len(ld.Problems) != 1 || !strings.Contains(ld.Problems[0], "its signed header names it term45.default.loads") {
+		t.Errorf("renamed manifest: %v", ld.Problems)
+	}
+}
