@@ -39,7 +39,7 @@ type Config struct {
 	MaxBoots     int              // gives up after this many boots; 0: 25
 	LoopTries    int              // requests of a looping file (AUTH FAIL, missing component) before giving up; 0: 6
 	Faults       Faults
-	Report       func(Action) // called for every action, from Run's goroutine; nil: silent
+	Report       func(Action) `json:"-"` // called for every action, from Run's goroutine; nil: silent
 }
 
 // Faults makes the phone misbehave on demand.
