@@ -223,12 +223,15 @@ func (l *Library) addManifestLoads(used map[*member]bool) {
 func newLoad(m *member, id string) (*Load, error) {
 	fam, proto, ver, err := ParseID(id)
 	if err != nil {
-		return nil, fmt.Errorf("not a load phoneflash knows: %w", err)
+		return nil, err
 	}
 	ld := &Load{ID: id, Family: fam, Models: FamilyModels(fam), Protocol: proto, Version: ver, Signed: true,
 		Source: m.folder(), manifest: m, members: map[string]*member{strings.ToLower(m.base()): m}}
-	ld.Files = []File{{Name: m.base(), Size: m.size, Present: m.size > 0, Status: FileOK}}
-	if m.size == 0 {
+	ld.Files = []File{{Name: m.base(), Size: m.size, Present: m.size > 0 && m.broken == "", Status: FileOK}}
+	switch {
+	case m.broken != "":
+		ld.Files[0].Status = FileUnreadable // its manifest error says why
+	case m.size == 0:
 		ld.Files[0].Status = FileEmpty
 		ld.Problems = append(ld.Problems, "empty: "+m.base()+" (0 bytes)")
 	}
@@ -313,8 +316,8 @@ func (l *Library) addUnsignedLoads(used map[*member]bool) {
 	for _, src := range l.sources {
 		for _, m := range src.members {
 			name := m.base()
-			if len(name) <= len(".bin") || !strings.EqualFold(name[len(name)-len(".bin"):], ".bin") || used[m] || m.refused != "" {
-				continue
+			if len(name) <= len(".bin") || !strings.EqualFold(name[len(name)-len(".bin"):], ".bin") || used[m] || m.refused != "" || m.broken != "" {
+				continue // a damaged member is a problem of its archive already
 			}
 			id := name[:len(name)-len(".bin")]
 			if l.Find(id) != nil {
