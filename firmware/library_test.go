@@ -535,3 +535,39 @@ func TestDefaultLoads(t *testing.T) {
 		t.Errorf("renamed manifest: %v", ld.Problems)
 	}
 }
+
+// TestZipUnreadableMembers: a member stored with a method phoneflash cannot read, or
+// encrypted, makes the archive a problem naming the file; the load says which file
+// is unreadable, and serving it fails with the reason.
+func TestZipUnreadableMembers(t *testing.T) {
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	add := func(h *zip.FileHeader, data []byte) {
+		h.CompressedSize64, h.UncompressedSize64 = uint64(len(data)), uint64(len(data))
+		w, err := zw.CreateRaw(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	manifest := loadsFile(t, "SIP42.9-4-2SR3-1S.loads", []string{"apps42.sbn", "dsp42.sbn"}, "\r\n")
+	add(&zip.FileHeader{Name: manifest.name, Method: zip.Store}, manifest.data)
+	add(&zip.FileHeader{Name: "apps42.sbn", Method: 12}, []byte("BZh9 not really"))
+	add(&zip.FileHeader{Name: "dsp42.sbn", Method: zip.Store, Flags: 1}, []byte("secret"))
+	zw.Close()
+	name := filepath.Join(t.TempDir(), "odd.zip")
+	writeFile(t, name, zb.String())
+	lib, _ := Open(name)
+	err := lib.Err()
+	if err == nil || !strings.Contains(err.Error(), "odd.zip: 2 damaged file(s): apps42.sbn: compression method 12 is not supported") ||
+		!strings.Contains(err.Error(), "dsp42.sbn: encrypted") {
+		t.Errorf("problem: %v", err)
+	}
+	ld := lib.Find("SIP42.9-4-2SR3-1S")
+	if ld == nil || ld.Complete() || ld.Files[1].Status != FileUnreadable || ld.Files[2].Status != FileUnreadable {
+		t.Fatalf("load: %+v", ld)
+	}
+	if _, _, _, err := lib.Root().Open("apps42.sbn"); err == nil || !strings.Contains(err.Error(), "compression method 12") {
+		t.Errorf("serving an unreadable member: %v", err)
+	}
+}
