@@ -209,6 +209,16 @@ func TestBadInput(t *testing.T) {
 	if !slices.ContainsFunc(lib.Ignored, func(s string) bool { return strings.Contains(s, "SCCP31") && strings.Contains(s, "not a family") }) {
 		t.Errorf("unknown family .loads not ignored with a reason: %q", lib.Ignored)
 	}
+
+	// Lone files: a .loads alone is a load with its components missing, a pre-5.0
+	// image alone a complete load; a device is not firmware.
+	lib, _ = Open(testdataDir+"/7940-7960/P0S3-8-12-00.loads", testdataDir+"/7940-7960/P00303010102.bin", os.DevNull)
+	if sip, old := lib.Find("P0S3-8-12-00"), lib.Find("P00303010102"); len(lib.Loads) != 2 || sip.Complete() || !old.Complete() || old.Signed {
+		t.Errorf("lone files: %v", lib.Loads)
+	}
+	if len(lib.Problems) != 1 || !strings.Contains(lib.Problems[0].Error, "not a folder, an archive or a file") {
+		t.Errorf("device: %v", lib.Problems)
+	}
 }
 
 func writeFile(t testing.TB, name, data string) {

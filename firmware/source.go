@@ -22,10 +22,6 @@ const (
 	kindTarGz                    // members inside a gzip stream (.tar.gz, .tgz, .cop)
 )
 
-func (k sourceKind) String() string {
-	return [...]string{"folder", "zip", "tar", "tar.gz"}[k]
-}
-
 // source is one folder or archive the user pointed at (or an archive found in a
 // folder). It is never written to: files are read in place, archives without
 // extracting.
