@@ -26,9 +26,9 @@ const (
 // folder). It is never written to: files are read in place, archives without
 // extracting.
 type source struct {
-	name        string     // as shown to the user: the path given, or folder/inside/x.zip
-	kind        sourceKind //
-	order       int        // position among all sources: the first given wins a tie
+	name        string // as shown to the user: the path given, or folder/inside/x.zip
+	kind        sourceKind
+	order       int // position among all sources: the first given wins a tie
 	openFile    func(rel string) (fs.File, error)
 	openArchive func() (fs.File, error)
 	cache       *memberCache
@@ -95,8 +95,8 @@ func (m *member) folder() string {
 	return m.src.name
 }
 
-// maxMemberSize bounds a member that has to be decompressed into memory (TFTP cannot
-// send more than 32 MiB with 512-byte blocks anyway).
+// maxMemberSize bounds a file read whole into memory (a phone's largest is under 5 MB;
+// TFTP with 512-byte blocks cannot send more than 32 MiB).
 const maxMemberSize = 1 << 30
 
 // open gives a reader of the member's bytes and its size. Each call returns its own
