@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,7 +157,7 @@ func BenchmarkStageNextStep(b *testing.B) {
 		buf.ReadFrom(r)
 		return buf.Bytes()
 	}
-	var worst time.Duration
+	var took []time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s.Stop()
@@ -171,8 +173,11 @@ func BenchmarkStageNextStep(b *testing.B) {
 		t0 := time.Now()
 		s.wire.Publish(servers.Event{Kind: servers.TFTPDone, IP: "127.0.0.100", Port: 1, File: st.Files[len(st.Files)-1]})
 		for !bytes.Contains(read(), next) {
+			runtime.Gosched() // a bare spin starves the tracker on a 2-CPU machine
 		}
-		worst = max(worst, time.Since(t0))
+		took = append(took, time.Since(t0))
 	}
-	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "worst-ms")
 }
