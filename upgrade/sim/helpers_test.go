@@ -1,21 +1,20 @@
 package sim
 
 import (
-	"bytes"
-	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
 	"github.com/pin/tftp/v3"
 
+	"phoneflash/firmware"
 	"phoneflash/servers"
 )
 
@@ -32,51 +31,24 @@ type testTFTP struct {
 	done     []string // transfers the server saw complete
 }
 
-// memRoot is a folder in memory: case-insensitive names, leading '/' ignored. It is
-// also an upgrade.Overlay, so plans can stage into it.
-type memRoot struct {
-	mu    sync.Mutex
-	files map[string][]byte
-}
-
-func newMemRoot(files map[string][]byte) *memRoot {
-	r := &memRoot{files: map[string][]byte{}}
+// newMemRoot is a TFTP folder in memory: firmware's own Root over no firmware, every
+// file in its overlay (where plans stage too).
+func newMemRoot(t *testing.T, files map[string][]byte) *firmware.Root {
+	t.Helper()
+	lib, err := firmware.OpenFS("memory", fstest.MapFS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := lib.Root()
 	for n, b := range files {
-		r.Set(n, b)
+		root.Set(n, b)
 	}
-	return r
+	return root
 }
-
-func (r *memRoot) Open(name string) (io.ReadSeekCloser, int64, string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := strings.ToLower(strings.TrimLeft(strings.TrimRight(name, "\x00 "), "/"))
-	b, ok := r.files[n]
-	if !ok {
-		return nil, 0, "", fmt.Errorf("file not found: %s: %w", name, fs.ErrNotExist)
-	}
-	return nopCloser{bytes.NewReader(b)}, int64(len(b)), n, nil
-}
-
-func (r *memRoot) Set(name string, data []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.files[strings.ToLower(name)] = data
-}
-
-func (r *memRoot) Remove(name string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.files, strings.ToLower(name))
-}
-
-type nopCloser struct{ *bytes.Reader }
-
-func (nopCloser) Close() error { return nil }
 
 // startTFTP serves a map of files; startTFTPRoot serves any Root.
 func startTFTP(t *testing.T, files map[string][]byte, timeout time.Duration) *testTFTP {
-	return startTFTPRoot(t, newMemRoot(files), timeout)
+	return startTFTPRoot(t, newMemRoot(t, files), timeout)
 }
 
 func startTFTPRoot(t *testing.T, root servers.Root, timeout time.Duration) *testTFTP {

@@ -100,22 +100,14 @@ func (b *bootRun) installManifest(ctx context.Context, load string) (bootEnd, er
 func (b *bootRun) secondStage(ctx context.Context) (bootEnd, error) {
 	pl := b.p.st.pending
 	for _, f := range pl.files {
-		for try := 1; ; try++ {
-			_, out, err := b.get(ctx, f, true, false)
-			if err != nil || out == cut {
-				return endOf(out), err
-			}
-			if out == got {
-				break
-			}
-			if try >= b.p.cfg.LoopTries {
-				return 0, b.p.giveUp(nil, "the new loader of %s cannot get %s (asked %d times): the phone shows "+
-					"\"Protocol Application Invalid\"; put %s in the TFTP folder and make sure DHCP gives the TFTP server",
-					pl.load, f, try, f)
-			}
-			if err := sleep(ctx, b.p.timing.Retry); err != nil {
-				return 0, err
-			}
+		ok, end, err := b.insist(ctx, f, nil)
+		if err != nil || end != bootGoesOn {
+			return end, err
+		}
+		if !ok {
+			return 0, b.p.giveUp(nil, "the new loader of %s cannot get %s (asked %d times): the phone shows "+
+				"\"Protocol Application Invalid\"; put %s in the TFTP folder and make sure DHCP gives the TFTP server",
+				pl.load, f, b.p.cfg.LoopTries, f)
 		}
 	}
 	b.p.st.pending = nil
@@ -126,26 +118,43 @@ func (b *bootRun) secondStage(ctx context.Context) (bootEnd, error) {
 // unsigned .bin image alone (CISCO.md §2.2, §4.1 [V: Cisco doc 68244]).
 func (b *bootRun) installImage(ctx context.Context, load string) (bootEnd, error) {
 	name := load + ".bin"
-	for try := 1; ; try++ {
-		_, out, err := b.get(ctx, name, true, false)
-		if err != nil || out == cut {
-			return endOf(out), err
-		}
-		if out == got {
-			break
-		}
-		if try >= b.p.cfg.LoopTries {
-			return 0, b.p.giveUp(nil, "an image before 5.0 takes only unsigned .bin images, and the server has no %s (asked %d times): "+
-				"go through a load that has one (the signed 5.x line ships P003…bin files)", name, try)
-		}
-		if err := sleep(ctx, b.p.timing.Retry); err != nil {
-			return 0, err
-		}
+	ok, end, err := b.insist(ctx, name, nil)
+	if err != nil || end != bootGoesOn {
+		return end, err
+	}
+	if !ok {
+		return 0, b.p.giveUp(nil, "an image before 5.0 takes only unsigned .bin images, and the server has no %s (asked %d times): "+
+			"go through a load that has one (the signed 5.x line ships P003…bin files)", name, b.p.cfg.LoopTries)
 	}
 	if end, err := b.refusal(ctx, name, load); err != nil || end != bootGoesOn {
 		return end, err
 	}
 	return b.flash(ctx, load, []string{name}, load)
+}
+
+// insist asks for a file of the load being taken until it comes, LoopTries times in
+// all, running again (when given) between tries. ok is false when it never came; a
+// bootEnd other than bootGoesOn, or an error, ends the boot.
+func (b *bootRun) insist(ctx context.Context, name string, again func() (bootEnd, error)) (ok bool, end bootEnd, err error) {
+	for try := 1; ; try++ {
+		_, out, err := b.get(ctx, name, true, false)
+		switch {
+		case err != nil || out == cut:
+			return false, endOf(out), err
+		case out == got:
+			return true, bootGoesOn, nil
+		case try >= b.p.cfg.LoopTries:
+			return false, bootGoesOn, nil
+		}
+		if err := sleep(ctx, b.p.timing.Retry); err != nil {
+			return false, 0, err
+		}
+		if again != nil {
+			if end, err := again(); err != nil || end != bootGoesOn {
+				return false, end, err
+			}
+		}
+	}
 }
 
 // manifest fetches a .loads (or termNN.default.loads) and parses it. An absent
@@ -185,28 +194,21 @@ func (b *bootRun) manifest(ctx context.Context, name, load string) (*firmware.Ma
 // again before trying the file once more: the loop real phones show on a missing
 // component (CISCO.md §4.2 [S]).
 func (b *bootRun) fetchAll(ctx context.Context, manifest string, files []string) (bootEnd, error) {
+	again := func() (bootEnd, error) {
+		_, out, err := b.get(ctx, manifest, false, false)
+		return endOf(out), err
+	}
 	for _, f := range files {
 		if b.p.st.files[strings.ToLower(f)] {
 			continue
 		}
-		for try := 1; ; try++ {
-			_, out, err := b.get(ctx, f, true, false)
-			if err != nil || out == cut {
-				return endOf(out), err
-			}
-			if out == got {
-				break
-			}
-			if try >= b.p.cfg.LoopTries {
-				return 0, b.p.giveUp(nil, "%s lists %s, which the phone cannot get (asked %d times, %s again each time): "+
-					"put the file in the TFTP folder, with the same name", manifest, f, try, manifest)
-			}
-			if err := sleep(ctx, b.p.timing.Retry); err != nil {
-				return 0, err
-			}
-			if _, out, err := b.get(ctx, manifest, false, false); err != nil || out == cut {
-				return endOf(out), err
-			}
+		ok, end, err := b.insist(ctx, f, again)
+		if err != nil || end != bootGoesOn {
+			return end, err
+		}
+		if !ok {
+			return 0, b.p.giveUp(nil, "%s lists %s, which the phone cannot get (asked %d times, %s again each time): "+
+				"put the file in the TFTP folder, with the same name", manifest, f, b.p.cfg.LoopTries, manifest)
 		}
 	}
 	return bootGoesOn, nil

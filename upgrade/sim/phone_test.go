@@ -362,7 +362,7 @@ func TestBootOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newBench(t, newMemRoot(tt.files))
+			b := newBench(t, newMemRoot(t, tt.files))
 			res, err := b.run(t, tt.cfg, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -392,7 +392,7 @@ func TestMissingComponent(t *testing.T) {
 			} else {
 				delete(files, comps[3])
 			}
-			b := newBench(t, newMemRoot(files))
+			b := newBench(t, newMemRoot(t, files))
 			res, err := b.run(t, cfg, nil)
 			var gu *GiveUpError
 			if !errors.As(err, &gu) || !strings.Contains(gu.Reason, "lists "+comps[3]) {
@@ -419,7 +419,7 @@ func TestMissingComponent(t *testing.T) {
 
 func TestSecondStageMissing(t *testing.T) {
 	l := lib(t, "7940-7960")
-	root := newMemRoot(nil)
+	root := newMemRoot(t, nil)
 	for _, f := range []string{"P00308000900.loads", "P00308000900.sbn"} { // no .sb2
 		r, _, _, err := l.Root().Open(f)
 		if err != nil {
@@ -550,7 +550,7 @@ func TestFactoryResetAuthFail(t *testing.T) {
 		t.Fatal(err)
 	}
 	files["term41.default.loads"] = []byte(buf.String())
-	b := newBench(t, newMemRoot(files))
+	b := newBench(t, newMemRoot(t, files))
 	res, err := b.run(t, Config{Model: "7941", From: "SCCP41.8-2-2SR2S", FactoryReset: true, LoopTries: 3}, nil)
 	var gu *GiveUpError
 	if !errors.As(err, &gu) || !strings.Contains(gu.Reason, "AUTH FAIL") || !strings.Contains(gu.Reason, "SIP41.9-4-2ES26") {
@@ -617,7 +617,7 @@ func TestNoDHCP(t *testing.T) {
 }
 
 func TestTFTPFromTheLeasedAddress(t *testing.T) {
-	b := newBench(t, newMemRoot(map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00308000900")}))
+	b := newBench(t, newMemRoot(t, map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00308000900")}))
 	if _, err := b.run(t, Config{Model: "7960", From: "P00308000900"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -656,7 +656,7 @@ func TestDefaultTimingIsSeconds(t *testing.T) {
 }
 
 func TestCancelStopsEverything(t *testing.T) {
-	b := newBench(t, newMemRoot(map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7941", "SCCP41.8-5-2S")}))
+	b := newBench(t, newMemRoot(t, map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7941", "SCCP41.8-5-2S")}))
 	before := runtime.NumGoroutine()
 	timing := fast
 	timing.PowerOn = time.Hour // stuck in the bootloader

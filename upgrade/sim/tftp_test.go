@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,8 +61,8 @@ func TestTFTPNotFound(t *testing.T) {
 	if !errors.As(err, &se) || !se.NotFound() {
 		t.Fatalf("want a not-found ServerError, got %v", err)
 	}
-	if se.Msg != "file not found: CTLSEP001E4A123456.tlv: file does not exist" {
-		t.Errorf("message %q: the trailing NUL must be gone", se.Msg)
+	if !strings.HasPrefix(se.Msg, "file not found: ") || strings.ContainsRune(se.Msg, 0) {
+		t.Errorf("message %q: want the server's text without its trailing NUL", se.Msg)
 	}
 }
 
