@@ -72,6 +72,10 @@ func (b *bootRun) installManifest(ctx context.Context, load string) (bootEnd, er
 	}
 	if b.p.model.Java() {
 		if b.p.hasAll(m.Files) {
+			// What termNN.default.loads installed gets its real name here.
+			if n := len(b.p.res.Steps); n > 0 && b.p.res.Steps[n-1] == b.p.st.running {
+				b.p.res.Steps[n-1] = load
+			}
 			b.p.st.running = load
 			b.p.act(Action{Kind: Named, Load: load, Msg: "every file of it is on flash already: runs it"})
 			return bootGoesOn, nil

@@ -236,12 +236,34 @@ func TestUpgrade7970AfterFactoryReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Runs("SIP70.9-4-2SR1-1S") || len(res.Steps) != len(p.Steps) {
-		t.Fatalf("runs %s after steps %v (plan %v)", res.Running, res.Steps, stepIDs(p))
-	}
 	first := p.Steps[0].Files[1:] // the components, without the .loads
+	// The default loads do not name their load: the phone names it from its components.
+	m, _ := upgrade.FindModel("7970")
+	want := append([]string{defaultLoadsID(m, first)}, stepIDs(p)[1:]...)
+	if !res.Runs("SIP70.9-4-2SR1-1S") || !slices.Equal(res.Steps, want) || want[0] != "SCCP70.8-5-2TH1-9" {
+		t.Fatalf("runs %s after steps %v, want %v", res.Running, res.Steps, want)
+	}
 	if res.Requests[0] != "term70.default.loads" || !slices.Equal(res.Requests[1:1+len(first)], first) {
 		t.Errorf("after a factory reset the phone asks term70.default.loads and its files first: %q", res.Requests)
+	}
+}
+
+func TestDefaultLoadsGetTheirName(t *testing.T) {
+	l := lib(t, "cmterm-7970_7971-sccp.8-5-2.zip")
+	p := plan(t, l, "7970", "", "SCCP70.8-5-2S")
+	b := newBench(t, l.Root())
+	rec := &recorder{also: stager(t, p, l.Root(), "")}
+	res, err := b.run(t, Config{Model: "7970", FactoryReset: true}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Boot 2 reads the manifest the config names, finds every file on flash, and runs it
+	// under its name: no second download, no second flash.
+	if !res.Runs("SCCP70.8-5-2S") || !slices.Equal(res.Steps, []string{"SCCP70.8-5-2S"}) || res.Boots != 2 || len(rec.kinds(Flash)) != 1 {
+		t.Fatalf("runs %s, steps %v, %d boots, %d flashes", res.Running, res.Steps, res.Boots, len(rec.kinds(Flash)))
+	}
+	if n := count(res.Requests, "jar70sccp.8-5-2TH1-9.sbn"); n != 1 {
+		t.Errorf("the jar was fetched %d times", n)
 	}
 }
 

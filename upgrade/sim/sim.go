@@ -67,7 +67,7 @@ type Result struct {
 	Named     string   // the load the server's config named last ("" never)
 	Boots     int      // power-ons, the first included
 	Reboots   int      // boots after the first: flashes and power cuts
-	Steps     []string // loads it installed, in order
+	Steps     []string // loads it installed, in order; termNN.default.loads gives no name, so its load is named from its components ("SCCP70.8-5-2TH1-9") until a config names it
 	Requests  []string // every file it asked for, in order, as sent
 	PowerCuts int
 	Dropped   int // datagrams the loss fault threw away
