@@ -636,6 +636,9 @@ func TestNoDHCP(t *testing.T) {
 	if err != nil || !res.Runs("P00308000900") {
 		t.Fatalf("%v, runs %s", err, res.Running)
 	}
+	if _, err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "runs once") {
+		t.Errorf("a second Run: %v", err)
+	}
 }
 
 func TestTFTPFromTheLeasedAddress(t *testing.T) {
@@ -776,5 +779,26 @@ func TestSplitLoader(t *testing.T) {
 	}
 	if l, rest := splitLoader([]string{"x.sb2"}); l != "" || len(rest) != 1 {
 		t.Errorf("%q %q", l, rest)
+	}
+}
+
+func TestMaxBoots(t *testing.T) {
+	files := map[string][]byte{}
+	javaLoad(t, files, "SCCP41.8-5-2S", "8-5-2TH1-9")
+	javaLoad(t, files, "SCCP41.8-5-3S", "8-5-3TH1-1")
+	files["XMLDefault.cnf.xml"] = xmlDefault(t, "7941", "SCCP41.8-5-3S")
+	root := newMemRoot(t, files)
+	b := newBench(t, root)
+	// A server that changes its mind after every flash: the phone never settles.
+	rec := &recorder{also: func(a Action) {
+		if a.Kind == Flash {
+			other := map[string]string{"SCCP41.8-5-3S": "SCCP41.8-5-2S", "SCCP41.8-5-2S": "SCCP41.8-5-3S"}[a.Load]
+			root.Set("XMLDefault.cnf.xml", xmlDefault(t, "7941", other))
+		}
+	}}
+	res, err := b.run(t, Config{Model: "7941", From: "SCCP41.8-5-2S", MaxBoots: 4}, rec)
+	var gu *GiveUpError
+	if !errors.As(err, &gu) || !strings.Contains(gu.Reason, "after 4 boots") || res.Boots != 4 || len(res.Steps) != 4 {
+		t.Fatalf("boots %d, steps %v: %v", res.Boots, res.Steps, err)
 	}
 }

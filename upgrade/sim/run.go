@@ -28,6 +28,9 @@ const (
 // Run boots the phone until it runs the load the server's config names (nil error),
 // gives up (*GiveUpError, saying why), or ctx ends. Run once per Phone.
 func (p *Phone) Run(ctx context.Context) (Result, error) {
+	if p.ran.Swap(true) {
+		return p.res, errors.New("a virtual phone runs once: make a new one with New")
+	}
 	tr, err := p.transport()
 	if err != nil {
 		return p.res, err
@@ -39,8 +42,8 @@ func (p *Phone) Run(ctx context.Context) (Result, error) {
 	}()
 	for boot := 1; ; boot++ {
 		if boot > p.cfg.MaxBoots {
-			return p.finish(p.giveUp(nil, "still not on %s after %d boots: the server's config keeps changing, or the phone keeps failing",
-				orUnknown(p.st.lastNamed), p.cfg.MaxBoots))
+			return p.finish(p.giveUp(nil, "still not on the load the server names (%s) after %d boots: its config keeps changing, or the phone keeps failing",
+				p.st.lastNamed, p.cfg.MaxBoots))
 		}
 		p.res.Boots = boot
 		end, err := p.boot(ctx, tr, boot)
@@ -74,6 +77,14 @@ func (p *Phone) giveUp(cause error, format string, a ...any) error {
 	return &GiveUpError{Reason: fmt.Sprintf(format, a...), Err: cause}
 }
 
+// drop is the loss fault's filter for received datagrams; nil without loss.
+func (p *Phone) drop() func() bool {
+	if p.loss == nil {
+		return nil
+	}
+	return p.loss.drop
+}
+
 // act stamps and reports an action.
 func (p *Phone) act(a Action) {
 	if p.report == nil {
@@ -97,10 +108,6 @@ type transport struct {
 func (p *Phone) transport() (*transport, error) {
 	t := &transport{cleanup: func() error { return nil }}
 	dhcpPort := p.cfg.DHCPPort
-	var drop func() bool
-	if p.loss != nil {
-		drop = p.loss.drop
-	}
 	if p.cfg.Iface == "" {
 		t.loopback = true
 		// Bound to its leased 127.x address when it can, so a server on loopback sees
@@ -177,7 +184,7 @@ func (p *Phone) transport() (*transport, error) {
 		}
 	}
 	if t.dhcp != nil {
-		t.dhcp.timeout, t.dhcp.tries, t.dhcp.drop = p.timing.DHCPTimeout, p.timing.DHCPTries, drop
+		t.dhcp.timeout, t.dhcp.tries, t.dhcp.drop = p.timing.DHCPTimeout, p.timing.DHCPTries, p.drop()
 	}
 	return t, nil
 }
@@ -205,17 +212,13 @@ func (p *Phone) boot(ctx context.Context, tr *transport, n int) (bootEnd, error)
 	if err := sleep(ctx, p.timing.AfterLease); err != nil {
 		return 0, err
 	}
-	var drop func() bool
-	if p.loss != nil {
-		drop = p.loss.drop
-	}
 	b := &bootRun{p: p, tftp: &tftpClient{
 		server:  &net.UDPAddr{IP: l.TFTP, Port: p.cfg.TFTPPort},
 		listen:  func() (*net.UDPConn, error) { return tr.listen(l.IP) },
 		timeout: p.timing.TFTPTimeout,
 		retries: p.timing.TFTPRetries,
 		blksize: p.cfg.BlockSize,
-		drop:    drop,
+		drop:    p.drop(),
 	}, tftpFrom: l.TFTPFrom}
 	end, err := b.walk(ctx)
 	if p.st.factoryReset && end != bootCut {
@@ -303,9 +306,10 @@ func macHex(mac net.HardwareAddr) string {
 	return strings.ToUpper(strings.ReplaceAll(mac.String(), ":", ""))
 }
 
+// orUnknown names a running load for messages.
 func orUnknown(load string) string {
 	if load == "" {
-		return "the named load"
+		return "an unknown load"
 	}
 	return load
 }

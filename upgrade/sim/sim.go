@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync/atomic"
 
 	"phoneflash/firmware"
 	"phoneflash/upgrade"
@@ -95,6 +96,7 @@ type Phone struct {
 	loss   *loss
 
 	report func(Action)
+	ran    atomic.Bool
 	res    Result
 	st     flashState
 }
