@@ -23,6 +23,7 @@ type bootRun struct {
 	xmlFrom       string
 	sipDefault    string // image_version of SIPDefault.cnf
 	sipDevice     string // image_version of SIP<MAC>.cnf (overrides)
+	sipDeviceFrom string // its name
 	selector      string // the image OS79XX.TXT names
 	decided       bool
 	named         string // the load the configs name, once decided
@@ -56,10 +57,8 @@ func (b *bootRun) walk(ctx context.Context) (bootEnd, error) {
 	return b.end()
 }
 
-// Placeholders of upgrade.Request names.
-const (
-	filesRow = "<FILES>"
-)
+// filesRow is the upgrade.Request placeholder for the files a manifest lists.
+const filesRow = "<FILES>"
 
 // expand fills the placeholders of a request name: <MAC>, <TERM>, <proto>.
 func (b *bootRun) expand(name string) string {
@@ -108,7 +107,7 @@ func (b *bootRun) read(ctx context.Context, name string, r upgrade.Request) (boo
 			b.xmlLoad, _ = upgrade.LoadFromXML(data, b.p.model)
 			b.xmlFrom = base
 		} else if v, ok := upgrade.ImageVersion(data); ok {
-			b.sipDevice = v
+			b.sipDevice, b.sipDeviceFrom = v, base
 		}
 	case upgrade.ReqDefaultConfig:
 		if out != got {
@@ -139,7 +138,7 @@ func (b *bootRun) decide() string {
 	if !b.p.model.Java() && b.p.runningProtocol() == firmware.SIP {
 		load, from = b.sipDefault, upgrade.SIPDefaultName
 		if b.sipDevice != "" {
-			load, from = b.sipDevice, "SIP<MAC>.cnf"
+			load, from = b.sipDevice, b.sipDeviceFrom
 		}
 	}
 	// OS79XX.TXT switches protocol: an image whose first four characters differ from the
