@@ -8,20 +8,24 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"phoneflash/firmware"
 	"phoneflash/servers"
+	"phoneflash/ui"
 	"phoneflash/upgrade"
 	"phoneflash/upgrade/sim"
 )
@@ -120,8 +124,99 @@ func notYet(name string, stderr io.Writer) int {
 	return exitFailure
 }
 
-func runWizard(args []string, stdout, stderr io.Writer) int { return notYet("wizard", stderr) }
-func runDemo(args []string, stdout, stderr io.Writer) int   { return notYet("demo", stderr) }
+func runWizard(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("phoneflash", "[flags]", "The wizard: choose the interface, the firmware and the phone, start the servers,\n"+
+		"reset the phone, watch every step. With --iface, --firmware, --model, --from and --to it opens at Ready.", stderr)
+	so := serverFlags(fs)
+	model := fs.String("model", "", "the phone model (7960, 7941 ...)")
+	from := fs.String("from", "", "the load the phone runs now")
+	to := fs.String("to", "", "the target load")
+	symptom := fs.String("symptom", "", "what a phone in trouble shows: "+strings.Join(upgrade.SymptomNames()[1:], ", "))
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	// The wizard asks for the interface itself: config() wants one, so lend it a name.
+	iface := so.iface
+	if iface == "" {
+		so.iface = "?"
+	}
+	cfg, err := so.config()
+	cfg.Iface = iface
+	var sy upgrade.Symptom
+	if err == nil {
+		sy, err = upgrade.ParseSymptom(*symptom)
+	}
+	if err == nil && *model != "" {
+		_, err = upgrade.FindModel(*model)
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash: %v\n", err)
+		return exitUsage
+	}
+	logPath := so.log
+	if logPath == "" { // opened only when the servers start
+		logPath = "phoneflash-" + time.Now().Format("20060102-150405") + ".jsonl"
+	}
+	res, err := ui.Run(upgrade.Bench{}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: *model, From: *from, To: *to,
+		Symptom: sy, OpenLog: func() (io.WriteCloser, string, error) { f, err := servers.OpenLog(logPath); return f, logPath, err }})
+	res.WriteSummary(stdout)
+	for _, e := range []error{err, res.Err} {
+		if e != nil {
+			fmt.Fprintf(stderr, "phoneflash: %v\n", e)
+		}
+	}
+	if err != nil || res.Err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// demoFirmware is the sample firmware of `phoneflash demo`: the 7940/7960 seed chain.
+//
+//go:embed testdata/firmware/7940-7960
+var demoFirmware embed.FS
+
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	flags := newFlagSet("demo", "", "The whole wizard with sample firmware built in and a virtual 7960 on loopback:\n"+
+		"no root, no cable, no phone. Nothing is broadcast, no real interface is touched.", stderr)
+	if code, ok := parse(flags, args); !ok {
+		return code
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "phoneflash demo: unexpected argument %q\n", flags.Arg(0))
+		return exitUsage
+	}
+	fw, err := fs.Sub(demoFirmware, "testdata/firmware/7940-7960")
+	if err != nil { // cannot happen: the folder is embedded
+		fmt.Fprintf(stderr, "phoneflash demo: %v\n", err)
+		return exitFailure
+	}
+	dir, err := os.MkdirTemp("", "phoneflash-demo-") // the report and the event log
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash demo: %v\n", err)
+		return exitFailure
+	}
+	d := &sim.Demo{Name: "7940-7960", FS: fw, ReportDir: dir}
+	logPath := filepath.Join(dir, "events.jsonl")
+	loopback := servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort} // what Demo.Start binds
+	res, err := ui.Run(d, ui.Options{Servers: loopback, Firmware: []string{d.Name},
+		Model: "7960", From: "P00303010102", To: "P0S3-8-12-00", Walk: true, Title: "phoneflash demo",
+		OpenLog: func() (io.WriteCloser, string, error) { f, err := servers.OpenLog(logPath); return f, logPath, err }})
+	_, phoneErr := d.Wait()
+	res.WriteSummary(stdout)
+	for _, e := range []error{err, res.Err, phoneErr} {
+		if e != nil {
+			fmt.Fprintf(stderr, "phoneflash demo: %v\n", e)
+		}
+	}
+	if err != nil || res.Err != nil {
+		return exitFailure
+	}
+	return exitOK
+}
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "--iface IF --firmware PATH [flags]",
 		"Serve DHCP (option 150 = us) and TFTP over the firmware on one interface, headless:\n"+

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"phoneflash/servers"
+)
+
+func TestBenchChecksTheChosenInterface(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name(), func(t *testing.T) {
+			f := newFake()
+			tm := run(t, New(f, Options{Now: fixedNow}), sz)
+			waitFor(t, tm, "eth0", "enter checks eth0")
+			press(tm, "enter") // check eth0 (the cursor starts on the first cabled interface)
+			waitFor(t, tm, "no other DHCP server answered")
+			m := final(t, tm)
+			if m.Screen() != ScreenBench || !m.benchOK() {
+				t.Fatalf("screen %v, ok %v", m.Screen(), m.benchOK())
+			}
+			if !slices.Equal(f.probed, []string{"eth0"}) {
+				t.Fatalf("probed %v, want eth0 only", f.probed)
+			}
+			golden(t, m)
+		})
+	}
+}
+
+func TestBenchNoIPv4OffersToAddIt(t *testing.T) {
+	f := newFake()
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth1")
+	press(tm, "down")
+	press(tm, "enter")
+	waitFor(t, tm, "has no IPv4 address", "add 192.168.1.1/24 to eth1")
+	press(tm, "enter") // refused: the checks found something
+	press(tm, "a")
+	waitFor(t, tm, "Add 192.168.1.1/24 to eth1 (ip addr add 192.168.1.1/24 dev eth1)? y/N")
+	press(tm, "y")
+	waitFor(t, tm, "Added 192.168.1.1/24 to eth1", "no other DHCP server answered")
+	fm := final(t, tm)
+	if !slices.Equal(f.added, []string{"eth1 192.168.1.1/24"}) {
+		t.Fatalf("added %v", f.added)
+	}
+	if !fm.benchOK() || fm.iface.Name != "eth1" {
+		t.Fatalf("after adding: ok %v iface %q", fm.benchOK(), fm.iface.Name)
+	}
+	golden(t, fm)
+}
+
+func TestBenchShowsProblemsWithTheirFix(t *testing.T) {
+	f := newFake()
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth1")
+	press(tm, "down")
+	press(tm, "enter")
+	waitFor(t, tm, "has no IPv4 address")
+	press(tm, "enter") // does not move on
+	waitFor(t, tm, "Fix what the checks found first")
+	m := final(t, tm)
+	if m.Screen() != ScreenBench || m.benchOK() {
+		t.Fatalf("moved on past a blocking problem: %v", m.Screen())
+	}
+	if slices.Contains(f.probed, "eth1") {
+		t.Fatal("probed an interface without an address")
+	}
+	golden(t, m)
+}
+
+func TestBenchOtherDHCPServerBlocks(t *testing.T) {
+	f := newFake()
+	mac, _ := net.ParseMAC("00:11:22:33:44:55")
+	f.offers["eth0"] = []servers.Offer{{Server: netip.MustParseAddr("192.168.1.254"), MAC: mac, Offered: netip.MustParseAddr("192.168.1.77")}}
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth0")
+	press(tm, "enter")
+	waitFor(t, tm, "another DHCP server answers on eth0: 192.168.1.254")
+	press(tm, "enter")
+	waitFor(t, tm, "Fix what the checks found first")
+	m := final(t, tm)
+	if m.Screen() != ScreenBench {
+		t.Fatalf("moved on to %v with another DHCP server on the link", m.Screen())
+	}
+	golden(t, m)
+}
+
+func TestBenchSettingsAreValidated(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name(), func(t *testing.T) {
+			f := newFake()
+			tm := run(t, New(f, Options{Now: fixedNow}), sz)
+			waitFor(t, tm, "eth0")
+			press(tm, "tab") // into the settings: server address
+			for _, r := range "10.0.0.1" {
+				press(tm, string(r))
+			}
+			waitFor(t, tm, "option 150 = 0A 00 00 01")
+			press(tm, "down") // pool start
+			press(tm, "down") // pool size
+			for _, r := range "300" {
+				press(tm, string(r))
+			}
+			press(tm, "down") // router
+			for _, r := range "10.0.0" {
+				press(tm, string(r))
+			}
+			press(tm, "down") // lease
+			for _, r := range "5s" {
+				press(tm, string(r))
+			}
+			waitFor(t, tm, "a number from 1 to 253", "not an IPv4 address", "a duration of a minute or more")
+			press(tm, "enter") // back to the list
+			press(tm, "enter") // checking refuses the bad settings
+			waitFor(t, tm, "Pool size: a number from 1 to 253")
+			m := final(t, tm)
+			if m.bench.checkedFor != "" {
+				t.Fatalf("checked %q with invalid settings", m.bench.checkedFor)
+			}
+			golden(t, m)
+		})
+	}
+}
+
+func TestSettingsApply(t *testing.T) {
+	f := newSettingsForm(servers.Config{})
+	vals := []string{"10.0.0.1", "10.0.0.50", "20", "10.0.0.254", "30m"}
+	for i, v := range vals {
+		f.in[i].SetValue(v)
+	}
+	f.validate()
+	if err := f.valid(); err != nil {
+		t.Fatal(err)
+	}
+	var c servers.Config
+	f.apply(&c)
+	if c.ServerIP.String() != "10.0.0.1" || c.PoolStart.String() != "10.0.0.50" || c.PoolSize != 20 ||
+		c.Router.String() != "10.0.0.254" || c.Lease.String() != "30m0s" {
+		t.Fatalf("applied %+v", c)
+	}
+	// Empty fields leave the defaults to the servers.
+	g := newSettingsForm(servers.Config{})
+	var d servers.Config
+	g.apply(&d)
+	if d.ServerIP.IsValid() || d.PoolSize != 0 || d.Lease != 0 {
+		t.Fatalf("empty form applied %+v", d)
+	}
+}
+
+func TestSettingsValidation(t *testing.T) {
+	for _, tc := range []struct {
+		field int
+		value string
+		bad   bool
+	}{
+		{fieldServer, "192.168.1.1", false},
+		{fieldServer, "192.168.1", true},
+		{fieldServer, "fe80::1", true},
+		{fieldPoolSize, "253", false},
+		{fieldPoolSize, "0", true},
+		{fieldPoolSize, "ten", true},
+		{fieldRouter, "", false},
+		{fieldLease, "90s", false},
+		{fieldLease, "59s", true},
+		{fieldLease, "1 hour", true},
+	} {
+		f := newSettingsForm(servers.Config{})
+		f.in[tc.field].SetValue(tc.value)
+		f.validate()
+		if got := f.err[tc.field] != ""; got != tc.bad {
+			t.Errorf("%s %q: error %q, want bad=%v", fieldLabels[tc.field], tc.value, f.err[tc.field], tc.bad)
+		}
+	}
+}
+
+func TestOption150Bytes(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.168.1.1": "C0 A8 01 01", // the example of the issue
+		"10.0.0.1":    "0A 00 00 01",
+		"127.0.0.1":   "7F 00 00 01",
+	} {
+		if got := option150(netip.MustParseAddr(in)); got != want {
+			t.Errorf("option150(%s) = %q, want %q", in, got, want)
+		}
+	}
+	if got := option150(netip.Addr{}); got != "" {
+		t.Errorf("no address: %q", got)
+	}
+}
+
+func TestInterfaceRows(t *testing.T) {
+	f := newFake()
+	var rows []string
+	for _, i := range f.ifs {
+		rows = append(rows, ifaceRow(i))
+	}
+	want := []string{
+		"lo           -                 loopback 127.0.0.1/8",
+		"eth0         52:54:00:12:34:56 up       192.168.1.1/24",
+		"eth1         52:54:00:ab:cd:ef no link  no IPv4",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}

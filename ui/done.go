@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"phoneflash/upgrade"
+)
+
+// doneState is the Done screen: where the session report went.
+type doneState struct {
+	report    string
+	reportErr error
+	writing   bool
+}
+
+type reportMsg struct {
+	path string
+	err  error
+}
+
+// enterDone writes the session report (once per session).
+func (m *Model) enterDone() tea.Cmd {
+	if m.done.writing || m.done.report != "" || m.run.sess == nil {
+		return nil
+	}
+	m.done.writing = true
+	b, sess := m.b, m.run.sess
+	return tea.Batch(m.startBusy(), func() tea.Msg {
+		path, err := b.WriteReport(sess)
+		return reportMsg{path, err}
+	})
+}
+
+func (m *Model) gotReport(msg reportMsg) {
+	m.done.writing = false
+	m.done.report, m.done.reportErr = msg.path, msg.err
+}
+
+func (m *Model) doneKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Back):
+		return m.goTo(ScreenWatch)
+	case key.Matches(k, m.keys.Enter):
+		return m.quit()
+	}
+	return nil
+}
+
+func (m *Model) doneView(w, h int) string {
+	now := m.now()
+	phones := m.run.phones
+	var out []string
+	switch {
+	case len(phones) == 0:
+		out = append(out, warnLine("No phone came."))
+	case allDone(phones):
+		out = append(out, okLine(styleTitle.Render(fmt.Sprintf("Done: %s upgraded", plural(len(phones), "phone", "phones")))))
+	default:
+		out = append(out, warnLine("Not every phone finished (the servers keep running until you quit)."))
+	}
+	out = append(out, "")
+	for _, p := range phones {
+		out = append(out, m.phoneSummary(p, now, w)...)
+	}
+	out = append(out, "")
+	switch {
+	case m.done.writing:
+		out = append(out, m.spinnerView()+" writing the session report"+ellipsis)
+	case m.done.reportErr != nil:
+		out = append(out, wrapMarked(badLine, m.done.reportErr.Error(), w)...)
+	case m.done.report != "":
+		out = append(out, "Session report (JSON, for the work ticket): "+styleKey.Render(m.done.report))
+	}
+	if m.run.logPath != "" {
+		out = append(out, "Event log (JSON lines): "+styleKey.Render(m.run.logPath))
+	} else {
+		out = append(out, styleDim.Render("No event log was kept (give --log FILE)."))
+	}
+	out = append(out, styleDim.Render("The servers run until you quit."))
+	return strings.Join(out, "\n")
+}
+
+// phoneSummary is one phone's outcome: load before and after, each step with its
+// duration and retries.
+func (m *Model) phoneSummary(p upgrade.Phone, now time.Time, w int) []string {
+	before := "an unknown load"
+	if m.plan != nil && m.plan.From != "" {
+		before = m.plan.From
+	}
+	after := p.FinalLoad
+	if after == "" {
+		after = "(not finished: " + string(p.Phase) + ")"
+	}
+	var total time.Duration
+	if !p.FirstSeen.IsZero() {
+		total = p.LastSeen.Sub(p.FirstSeen)
+	}
+	head := fmt.Sprintf("%s %s  %s", phaseMark(p.Phase), styleTitle.Render(phoneName(p)), p.Model)
+	out := []string{cut(head, w),
+		cut(fmt.Sprintf("    %s → %s   in %s, %d files asked again, %d failed transfers", before, after, clock(total), p.Retries, p.Failures), w)}
+	for i, st := range p.Steps {
+		mark, d := markTodo, ""
+		switch {
+		case st.Skipped:
+			mark, d = styleOK.Render(markOK), "already on it"
+		case !st.Ended.IsZero():
+			mark, d = styleOK.Render(markOK), clock(st.Duration(now))
+		case !st.Started.IsZero():
+			mark, d = styleCurrent.Render(markNow), clock(st.Duration(now))+" so far"
+		}
+		line := fmt.Sprintf("    %s %d %-16s %s", mark, i+1, st.Load, d)
+		if st.Retries > 0 {
+			line += fmt.Sprintf(", %d again", st.Retries)
+		}
+		out = append(out, cut(line, w))
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"phoneflash/upgrade"
+)
+
+// resetState is the Reset screen: which of the model's resets is shown.
+type resetState struct {
+	which int
+}
+
+func (m *Model) resets() []upgrade.Reset {
+	if m.plan == nil {
+		return nil
+	}
+	return m.plan.Model.Resets
+}
+
+func (m *Model) resetKey(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, m.keys.Tab), key.Matches(k, m.keys.ShiftTab):
+		if n := len(m.resets()); n > 0 {
+			m.reset.which = (m.reset.which + 1) % n
+		}
+	case key.Matches(k, m.keys.Enter):
+		return m.goTo(ScreenWatch)
+	case key.Matches(k, m.keys.Back):
+		return m.stopServers()
+	}
+	return nil
+}
+
+func (m *Model) resetHelp() []key.Binding {
+	k := m.keys
+	out := []key.Binding{withHelp(k.Enter, "watch now")}
+	if len(m.resets()) > 1 {
+		out = append(out, withHelp(k.Tab, "the other reset"))
+	}
+	return append(out, withHelp(k.Back, "stop the servers, back"))
+}
+
+func (m *Model) resetView(w, h int) string {
+	rs := m.resets()
+	info := m.run.info
+	serving := fmt.Sprintf("Servers running on %s (%s)", info.Iface, info.ServerIP)
+	if info.DHCP != "" {
+		serving += ": DHCP " + info.DHCP + ", TFTP " + info.TFTP
+	} else {
+		serving += ": TFTP " + info.TFTP + " (no DHCP)"
+	}
+	head := []string{okLine(serving)}
+	for _, wn := range info.Warnings {
+		head = append(head, warnLine(wn))
+	}
+	if len(rs) == 0 {
+		return strings.Join(append(head, warnLine("No reset sequence is known for this phone.")), "\n")
+	}
+	r := rs[m.reset.which%len(rs)]
+	title := fmt.Sprintf("Now the %s of the %s", r.Name, m.plan.Model.Name)
+	if len(rs) > 1 {
+		title += styleDim.Render(fmt.Sprintf("  (%d of %d: tab shows the other)", m.reset.which%len(rs)+1, len(rs)))
+	}
+	title += "   keys: " + styleKey.Render(r.Keys)
+	steps := resetSteps(r, w)
+	wait := m.spinnerView() + " Waiting for the phone's DHCP DISCOVER" + ellipsis + styleDim.Render(" (this moves on by itself)")
+	if info.DHCP == "" {
+		wait = m.spinnerView() + " Waiting for the phone's first TFTP request" + ellipsis
+	}
+	// Everything at 80x24 and up; on a smaller terminal the keycaps take one line, then
+	// each condition one line, then the conditions that do not fit go.
+	caps := keycaps(r.Keys, w, true)
+	conds := conditionLines(r.Conditions, w, true)
+	fixed := len(head) + 1 + 1 + len(steps) + 1 + 2
+	if fixed+len(caps)+len(conds) > h {
+		caps = keycaps(r.Keys, w, false)
+	}
+	if fixed+len(caps)+len(conds) > h {
+		conds = conditionLines(r.Conditions, w, false)
+	}
+	if room := max(0, h-fixed-len(caps)); len(conds) > room {
+		conds = conds[:room]
+	}
+	out := append(head, "", title)
+	out = append(out, caps...)
+	out = append(out, steps...)
+	out = append(out, styleTitle.Render("Conditions"))
+	out = append(out, conds...)
+	return strings.Join(append(out, "", wait), "\n")
+}
+
+// resetSteps is what to do and what the phone shows then, side by side when there is
+// room, one under the other when not.
+func resetSteps(r upgrade.Reset, w int) []string {
+	var out []string
+	doW := (w - 6) / 2
+	for i, st := range r.Steps {
+		do := wrap(st.Do, doW, "")
+		shows := wrap("→ "+st.Shows, w-6-doW-2, "  ")
+		if w < 70 {
+			do = append(do, shows...)
+			shows = nil
+		}
+		for j := 0; j < max(len(do), len(shows)); j++ {
+			lead := "    "
+			if j == 0 {
+				lead = fmt.Sprintf(" %d. ", i+1)
+			}
+			left, right := "", ""
+			if j < len(do) {
+				left = do[j]
+			}
+			if j < len(shows) {
+				right = styleDim.Render(shows[j])
+			}
+			out = append(out, strings.TrimRight(lead+pad(left, doW)+"  "+right, " "))
+		}
+	}
+	return out
+}
+
+// conditionLines lists the conditions, wrapped (whole) or a line each (cut).
+func conditionLines(cs []string, w int, whole bool) []string {
+	var out []string
+	for _, c := range cs {
+		if !whole {
+			out = append(out, cut(" "+markTodo+" "+c, w))
+			continue
+		}
+		for j, l := range wrap(c, w-4, "") {
+			if j == 0 {
+				out = append(out, " "+markTodo+" "+l)
+			} else {
+				out = append(out, "   "+l)
+			}
+		}
+	}
+	return out
+}
+
+// keycaps draws the keys to type as keycaps, three lines (big); one line of bracketed
+// keys when not big or the terminal is too narrow.
+func keycaps(keys string, w int, big bool) []string {
+	if !big || len(keys)*5 > w {
+		var b strings.Builder
+		for _, k := range keys {
+			b.WriteString("[" + string(k) + "]")
+		}
+		return []string{"  " + styleKey.Render(b.String())}
+	}
+	var top, mid, bot strings.Builder
+	for _, k := range keys {
+		top.WriteString("╭───╮")
+		mid.WriteString("│ " + styleKey.Render(string(k)) + " │")
+		bot.WriteString("╰───╯")
+	}
+	return []string{top.String(), mid.String(), bot.String()}
+}

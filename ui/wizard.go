@@ -1,0 +1,463 @@
+// Package ui is the phoneflash wizard: a Bubble Tea program that walks a technician
+// from the cable to a flashed phone, one screen per step (Bench, Firmware, Phone,
+// Ready, Reset, Watch, Done). It renders an upgrade.Session and sends it the user's
+// choices; everything outside the terminal goes through a Backend, so the wizard
+// never opens a socket or a file itself.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+	"phoneflash/upgrade"
+)
+
+// Screen is one step of the wizard.
+type Screen int
+
+// The screens, in the order the wizard walks them.
+const (
+	ScreenBench Screen = iota
+	ScreenFirmware
+	ScreenPhone
+	ScreenReady
+	ScreenReset
+	ScreenWatch
+	ScreenDone
+)
+
+var screenNames = [...]string{"Bench", "Firmware", "Phone", "Ready", "Reset", "Watch", "Done"}
+
+func (s Screen) String() string {
+	if s < 0 || int(s) >= len(screenNames) {
+		return fmt.Sprintf("Screen(%d)", int(s))
+	}
+	return screenNames[s]
+}
+
+// Options preselect what the command line gave. With Iface, Firmware, Model, From and
+// To all set, the wizard opens at Ready (unless Walk).
+type Options struct {
+	Servers  servers.Config // the server flags; Servers.Iface preselects the interface
+	Firmware []string       // firmware folders and archives
+	Model    string         // "7960"
+	From     string         // the load the phone runs now
+	To       string         // the target load
+	Symptom  upgrade.Symptom
+
+	// Walk starts at the first screen even with everything preselected, the cursors
+	// on the preselected values (the demo walks every screen this way).
+	Walk bool
+	// Title names the program in the header ("phoneflash demo").
+	Title string
+	// OpenLog opens the event log when the servers start: what to write to, and where
+	// it is for the Done screen. The wizard closes it after the servers stopped. nil: no
+	// event log.
+	OpenLog func() (io.WriteCloser, string, error)
+	// Now is the clock (durations, ETA); nil is time.Now.
+	Now func() time.Time
+}
+
+// ready reports whether the options preselect everything.
+func (o Options) complete() bool {
+	return o.Servers.Iface != "" && len(o.Firmware) > 0 && o.Model != "" && o.From != "" && o.To != ""
+}
+
+// Model is the wizard, a tea.Model. Make it with New; Run runs it on the terminal.
+type Model struct {
+	b      Backend
+	opts   Options
+	ctx    context.Context
+	cancel context.CancelFunc
+	now    func() time.Time
+
+	width, height int
+	screen        Screen
+	keys          keyMap
+	help          help.Model
+	spin          spinner.Model
+	busy          int    // operations in flight that show the spinner
+	status        string // one line under the screen: what just went wrong, what a key did
+	confirm       string // a yes/no question about quitting or finishing ("" none)
+	confirmDo     func() tea.Cmd
+
+	// What the technician chose so far.
+	iface servers.Interface
+	cfg   servers.Config
+	lib   *firmware.Library
+	plan  *upgrade.Plan
+
+	bench benchState
+	fw    firmwareState
+	phone phoneState
+	ready readyState
+	reset resetState
+	watch watchState
+	done  doneState
+
+	run sessionState
+}
+
+// sessionState is the running Session and what the wizard keeps of it.
+type sessionState struct {
+	sess      *upgrade.Session
+	events    <-chan servers.Event
+	unsub     context.CancelFunc
+	info      serverInfo
+	log       io.WriteCloser
+	logPath   string
+	phones    []upgrade.Phone
+	ended     bool  // the servers stopped by themselves
+	endErr    error // why
+	sawUpdate bool  // an upgrade.done arrived: the Watch screen may move on
+}
+
+// serverInfo is what the Reset and Watch screens say about the running servers.
+type serverInfo struct {
+	Iface    string
+	ServerIP string
+	DHCP     string // "127.0.0.1:40001"; "" with --no-dhcp
+	TFTP     string
+	Warnings []string
+}
+
+// New makes the wizard over b with the command line's preselection.
+func New(b Backend, o Options) *Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Model{b: b, opts: o, ctx: ctx, cancel: cancel, now: o.Now, keys: newKeyMap(), help: help.New(),
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), cfg: o.Servers, width: 80, height: 24}
+	m.bench = newBenchState(o)
+	m.fw = newFirmwareState(o)
+	m.phone = newPhoneState(o)
+	m.watch = newWatchState()
+	if o.complete() && !o.Walk {
+		m.screen = ScreenReady
+	}
+	return m
+}
+
+// Init lists the interfaces and opens preselected firmware.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.listInterfaces()}
+	if len(m.opts.Firmware) > 0 {
+		cmds = append(cmds, m.openFirmware(m.opts.Firmware))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Screen is the screen shown.
+func (m *Model) Screen() Screen { return m.screen }
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	case spinner.TickMsg:
+		if m.busy <= 0 {
+			return m, nil // let the spinner stop: nothing runs
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tickMsg:
+		m.watch.ticking = false
+		return m, m.watchTick()
+	case interfacesMsg:
+		m.endBusy()
+		return m, m.gotInterfaces(msg)
+	case checkedMsg:
+		m.endBusy()
+		return m, m.gotChecks(msg)
+	case addedMsg:
+		m.endBusy()
+		return m, m.gotAdded(msg)
+	case completionsMsg:
+		m.gotCompletions(msg)
+		return m, nil
+	case firmwareMsg:
+		m.endBusy()
+		return m, m.gotFirmware(msg)
+	case startedMsg:
+		m.endBusy()
+		return m, m.gotStarted(msg)
+	case stoppedMsg:
+		m.endBusy()
+		m.screen = ScreenReady
+		return m, nil
+	case eventsMsg:
+		return m, m.gotEvents(msg)
+	case sessionEndedMsg:
+		return m, m.gotEnded(msg)
+	case reportMsg:
+		m.endBusy()
+		m.gotReport(msg)
+		return m, nil
+	}
+	return m, nil
+}
+
+// key routes a key: a pending question first, then the keys every screen shares,
+// then the screen's own.
+func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	if m.confirm != "" {
+		switch {
+		case key.Matches(k, m.keys.Yes):
+			do := m.confirmDo
+			m.confirm, m.confirmDo = "", nil
+			return do()
+		case key.Matches(k, m.keys.ForceQuit): // a second ctrl+c means it
+			m.confirm, m.confirmDo = "", nil
+			return tea.Quit
+		default:
+			m.confirm, m.confirmDo = "", nil
+			m.note("Not quitting.")
+			return nil
+		}
+	}
+	m.status = ""
+	if key.Matches(k, m.keys.ForceQuit) {
+		return m.quit()
+	}
+	if !m.typing() {
+		switch {
+		case key.Matches(k, m.keys.Quit):
+			return m.quit()
+		case key.Matches(k, m.keys.Help):
+			m.help.ShowAll = !m.help.ShowAll
+			return nil
+		}
+	}
+	switch m.screen {
+	case ScreenBench:
+		return m.benchKey(k)
+	case ScreenFirmware:
+		return m.firmwareKey(k)
+	case ScreenPhone:
+		return m.phoneKey(k)
+	case ScreenReady:
+		return m.readyKey(k)
+	case ScreenReset:
+		return m.resetKey(k)
+	case ScreenWatch:
+		return m.watchKey(k)
+	case ScreenDone:
+		return m.doneKey(k)
+	}
+	return nil
+}
+
+// typing reports whether keys go into a text field (q and ? are then text).
+func (m *Model) typing() bool {
+	switch m.screen {
+	case ScreenBench:
+		return m.bench.focus == benchFocusForm
+	case ScreenFirmware:
+		return m.fw.focus == fwFocusPath
+	case ScreenPhone:
+		return m.phone.filtering()
+	case ScreenWatch:
+		return m.watch.log.editing
+	}
+	return false
+}
+
+// quit ends the program, asking first while a phone is in the middle of an upgrade.
+func (m *Model) quit() tea.Cmd {
+	if mac := m.flashing(); mac != "" {
+		m.confirm = fmt.Sprintf("A phone is flashing (%s). Stop the servers and quit? y/N", mac)
+		m.confirmDo = func() tea.Cmd { return tea.Quit }
+		return nil
+	}
+	return tea.Quit
+}
+
+// flashing names a phone between its first request and the end of its upgrade, while
+// the servers run; "" when there is none.
+func (m *Model) flashing() string {
+	if m.run.sess == nil && m.run.phones == nil || m.run.ended {
+		return ""
+	}
+	for _, p := range m.run.phones {
+		switch p.Phase {
+		case upgrade.PhaseAddress, upgrade.PhaseConfig, upgrade.PhaseLoading, upgrade.PhaseFlashing:
+			return phoneName(p)
+		}
+	}
+	return ""
+}
+
+func phoneName(p upgrade.Phone) string {
+	switch {
+	case p.MAC != "":
+		return p.MAC
+	case p.IP != "":
+		return p.IP
+	}
+	return "unknown MAC"
+}
+
+// warn says on the status line why a key did nothing.
+func (m *Model) warn(s string) { m.status = styleWarn.Render(markWarn) + " " + s }
+
+// note says on the status line what a key did.
+func (m *Model) note(s string) { m.status = s }
+
+// startBusy shows the spinner while an operation runs.
+func (m *Model) startBusy() tea.Cmd {
+	m.busy++
+	if m.busy == 1 {
+		return m.spin.Tick
+	}
+	return nil
+}
+
+func (m *Model) endBusy() { m.busy = max(0, m.busy-1) }
+
+// spinnerView is the spinner while something runs, else a blank of its width.
+func (m *Model) spinnerView() string {
+	if m.busy > 0 {
+		return m.spin.View()
+	}
+	return " "
+}
+
+// goTo shows screen s.
+func (m *Model) goTo(s Screen) tea.Cmd {
+	m.screen = s
+	m.help.ShowAll = false
+	switch s {
+	case ScreenPhone:
+		m.replan()
+	case ScreenWatch:
+		return m.watchTick()
+	case ScreenDone:
+		return m.enterDone()
+	}
+	return nil
+}
+
+// View renders the screen: a header, the body, a status line and the help line.
+func (m *Model) View() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	footer := m.footer(w)
+	bodyH := h - 2 - strings.Count(footer, "\n") - 1
+	var body string
+	switch m.screen {
+	case ScreenBench:
+		body = m.benchView(w, bodyH)
+	case ScreenFirmware:
+		body = m.firmwareView(w, bodyH)
+	case ScreenPhone:
+		body = m.phoneView(w, bodyH)
+	case ScreenReady:
+		body = m.readyView(w, bodyH)
+	case ScreenReset:
+		body = m.resetView(w, bodyH)
+	case ScreenWatch:
+		body = m.watchView(w, bodyH)
+	case ScreenDone:
+		body = m.doneView(w, bodyH)
+	}
+	return m.header(w) + "\n" + rule("", w) + "\n" + fit(body, w, bodyH) + "\n" + footer
+}
+
+// header is the program's name and where the wizard is, the current screen marked.
+func (m *Model) header(w int) string {
+	title := m.opts.Title
+	if title == "" {
+		title = "phoneflash"
+	}
+	var b strings.Builder
+	b.WriteString(styleTitle.Render(title))
+	b.WriteString("  ")
+	for i, n := range screenNames {
+		if i > 0 {
+			b.WriteString(styleDim.Render(" › "))
+		}
+		if Screen(i) == m.screen {
+			b.WriteString(styleCurrent.Render("[" + n + "]"))
+		} else {
+			b.WriteString(styleDim.Render(n))
+		}
+	}
+	line := b.String()
+	if ansi.StringWidth(line) > w {
+		line = styleTitle.Render(title) + fmt.Sprintf("  %d/%d ", int(m.screen)+1, len(screenNames)) +
+			styleCurrent.Render("["+m.screen.String()+"]")
+	}
+	return cut(line, w)
+}
+
+// footer is the status (or the pending question) and the help for the screen's keys.
+func (m *Model) footer(w int) string {
+	var status string
+	switch {
+	case m.confirm != "":
+		status = styleBad.Render(markWarn + " " + m.confirm)
+	case m.status != "":
+		status = m.status
+	case m.busy > 0:
+		status = m.spinnerView() + " " + styleDim.Render("working"+ellipsis)
+	}
+	lines := []string{cut(status, w)}
+	for _, l := range strings.Split(m.help.View(m.screenKeys()), "\n") {
+		lines = append(lines, cut(l, w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// screenKeys is the help for the keys that work on the current screen.
+func (m *Model) screenKeys() helpKeys {
+	k := m.keys
+	common := []key.Binding{k.Help, k.Quit}
+	if m.typing() {
+		common = []key.Binding{k.ForceQuit}
+	}
+	var short []key.Binding
+	switch m.screen {
+	case ScreenBench:
+		short = m.benchHelp()
+	case ScreenFirmware:
+		short = m.firmwareHelp()
+	case ScreenPhone:
+		short = m.phoneHelp()
+	case ScreenReady:
+		short = []key.Binding{withHelp(k.Enter, "start the servers"), k.Back}
+	case ScreenReset:
+		short = m.resetHelp()
+	case ScreenWatch:
+		short = m.watchHelp()
+	case ScreenDone:
+		short = []key.Binding{withHelp(k.Enter, "quit"), withHelp(k.Back, "back to watch")}
+	}
+	return helpKeys{short: short, common: common}
+}
+
+// withHelp is b with another description.
+func withHelp(b key.Binding, desc string) key.Binding {
+	h := b.Help()
+	b.SetHelp(h.Key, desc)
+	return b
+}

@@ -1,0 +1,168 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+	"phoneflash/upgrade"
+)
+
+// Demo is the world of `phoneflash demo`, the wizard's Backend there: one loopback
+// interface, sample firmware from an fs.FS (embedded in the binary), and a virtual
+// phone that boots against the Session on loopback. It never touches a real
+// interface: the servers are bound to loopback on free ports and answer by unicast,
+// nothing is broadcast, no probe runs.
+type Demo struct {
+	Name      string        // the firmware folder's name, as the wizard shows it ("7940-7960")
+	FS        fs.FS         // the firmware
+	ReportDir string        // where session reports go ("" = the current directory)
+	BootAfter time.Duration // from Start to the phone's power-on, so the Reset screen shows; 0: 3 s
+	Timing    *Timing       // the phone's pace; nil: DemoTiming
+
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	res []Result
+	err []error
+}
+
+// demoBootAfter leaves the Reset screen up long enough to read its first lines.
+const demoBootAfter = 3 * time.Second
+
+// loopback is the demo's only interface.
+var loopback = servers.Interface{Name: "lo", Up: true, Running: true, Loopback: true, MTU: 65536,
+	Addrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}}
+
+// DemoTiming is the virtual phone's pace in the demo: slow enough to watch each boot
+// and flash write, quick enough that the seed chain is done in well under a minute.
+func DemoTiming(m upgrade.Model) Timing {
+	t := DefaultTiming(m, false)
+	t.PowerOn, t.AfterLease, t.Flash, t.Retry, t.PowerOff = 1500*time.Millisecond, 300*time.Millisecond,
+		2500*time.Millisecond, time.Second, time.Second
+	return t
+}
+
+// Interfaces is the loopback interface only.
+func (d *Demo) Interfaces() ([]servers.Interface, error) { return []servers.Interface{loopback}, nil }
+
+// Check finds nothing in the way: Start binds free loopback ports.
+func (d *Demo) Check(servers.Config) []*servers.Problem { return nil }
+
+// Probe finds no other DHCP server: the demo probes nothing.
+func (d *Demo) Probe(context.Context, string) ([]servers.Offer, error) { return nil, nil }
+
+// AddAddress refuses: the demo changes nothing on this machine.
+func (d *Demo) AddAddress(iface, cidr string) error {
+	return fmt.Errorf("the demo changes no interface (it runs on loopback): %s stays as it is", iface)
+}
+
+// OpenFirmware reads the sample firmware; any other path is refused, so the demo reads
+// nothing of this machine.
+func (d *Demo) OpenFirmware(paths ...string) (*firmware.Library, error) {
+	for _, p := range paths {
+		if strings.TrimRight(p, `/\`) != d.Name {
+			return nil, fmt.Errorf("the demo serves only its sample firmware %q, not %q", d.Name, p)
+		}
+	}
+	return firmware.OpenFS(d.Name, d.FS)
+}
+
+// CompletePath offers the sample firmware's name.
+func (d *Demo) CompletePath(prefix string) []string {
+	if strings.HasPrefix(d.Name, prefix) {
+		return []string{d.Name}
+	}
+	return nil
+}
+
+// Start starts the Session on loopback (whatever o.Servers says: free ports, unicast
+// replies) and, after BootAfter, a virtual phone of the plan's model running the plan's
+// starting load, just factory reset. The phone stops with the Session.
+func (d *Demo) Start(ctx context.Context, o upgrade.Options) (*upgrade.Session, error) {
+	o.Servers = servers.Config{Iface: loopback.Name, ServerIP: loopback.Addrs[0].Addr(),
+		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco", Lease: o.Servers.Lease}
+	model, from := "7960", ""
+	if o.Plan != nil {
+		model, from = o.Plan.Model.Name, o.Plan.From
+	}
+	m, err := upgrade.FindModel(model)
+	if err != nil {
+		return nil, err
+	}
+	timing := DemoTiming(m)
+	if d.Timing != nil {
+		timing = *d.Timing
+	}
+	sess, err := upgrade.Start(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	phone, err := New(Config{Model: model, From: from, FactoryReset: true, Timing: &timing,
+		DHCPPort: int(sess.Servers().DHCPAddr().Port()), TFTPPort: int(sess.Servers().TFTPAddr().Port())})
+	if err != nil {
+		sess.Stop()
+		return nil, fmt.Errorf("the demo's phone: %w", err)
+	}
+	after := d.BootAfter
+	if after == 0 {
+		after = demoBootAfter
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer cancel()
+		// A panic here would kill the program with the terminal still raw: report it.
+		defer func() {
+			if r := recover(); r != nil {
+				d.record(Result{}, fmt.Errorf("the demo's phone crashed: %v", r))
+			}
+		}()
+		go func() { // the phone stops with the Session
+			select {
+			case <-sess.Done():
+				cancel()
+			case <-pctx.Done():
+			}
+		}()
+		if err := sleep(pctx, after); err != nil {
+			return
+		}
+		res, err := phone.Run(pctx)
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
+		d.record(res, err)
+	}()
+	return sess, nil
+}
+
+func (d *Demo) record(r Result, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.res = append(d.res, r)
+	if err != nil {
+		d.err = append(d.err, err)
+	}
+}
+
+// WriteReport writes the session report into ReportDir.
+func (d *Demo) WriteReport(s *upgrade.Session) (string, error) {
+	return upgrade.Bench{ReportDir: d.ReportDir}.WriteReport(s)
+}
+
+// Wait waits for the virtual phones to stop (they stop with their Session) and returns
+// how each ended and why any gave up.
+func (d *Demo) Wait() ([]Result, error) {
+	d.wg.Wait()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Result(nil), d.res...), errors.Join(d.err...)
+}
