@@ -5,11 +5,11 @@ import "github.com/charmbracelet/bubbles/key"
 // keyMap is every key the wizard knows. Each screen shows the ones that do something
 // there (helpKeys); `?` shows them all with their help.
 type keyMap struct {
-	Up, Down, Move, PageUp, PageDown, Top   key.Binding
-	Bottom                                  key.Binding
-	Enter, Back, Tab, ShiftTab              key.Binding
-	Filter, Help, Quit, ForceQuit           key.Binding
-	Recheck, AddAddr, Yes, No               key.Binding
+	Up, Down, Move, PageUp, PageDown, Top key.Binding
+	Bottom                                key.Binding
+	Enter, Back, Tab, ShiftTab            key.Binding
+	Filter, Help, Quit, ForceQuit         key.Binding
+	Recheck, AddAddr, Yes, No             key.Binding
 }
 
 func newKeyMap() keyMap {
