@@ -185,9 +185,9 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 	case servers.TFTPError:
 		delete(t.flights, flightKey(ev))
 		p.Failures++
-		out = append(out, t.hint(p, ev.Time, ev.File, fmt.Sprintf(
+		out = append(out, t.hint(p, ev.Time, asked(ev), fmt.Sprintf(
 			"The transfer of %s stopped: %s. If the phone lost power or its cable, it starts over by itself; "+
-				"if it keeps failing, check the cable and try --blksize 512.", ev.File, strings.TrimSpace(ev.Msg))))
+				"if it keeps failing, check the cable and try --blksize 512.", asked(ev), strings.TrimSpace(ev.Msg))))
 	case servers.TFTPMissing:
 		out = t.missing(p, ev, out)
 	case servers.TFTPDenied:
@@ -249,9 +249,7 @@ func (t *Tracker) phoneFor(ev *servers.Event) *Phone {
 	}
 	mac := ev.MAC
 	if mac == "" {
-		if m, ok := MACFromName(ev.File); ok {
-			mac = m
-		} else if m, ok := MACFromName(ev.Asked); ok {
+		if m, ok := MACFromName(asked(ev)); ok {
 			mac = m
 		}
 	}
@@ -341,9 +339,9 @@ func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
 		if k >= len(t.plan.Steps) {
 			continue
 		}
-		for i, f := range t.plan.Steps[k].Files {
+		for i, f := range t.stepFiles(k) {
 			if sameName(f, name) {
-				return k, i
+				return k, min(i, len(t.plan.Steps[k].Files)-1)
 			}
 		}
 		// After a factory reset a Java phone reads termNN.default.loads in place of the
@@ -357,9 +355,49 @@ func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
 
 func sameName(a, b string) bool { return strings.EqualFold(trimRequest(a), trimRequest(b)) }
 
-// required are the files whose transfer means the phone has the step's load: the images
-// (a manifest may come as termNN.default.loads instead); the files themselves for a
-// load that is one image (pre-5.0 .bin).
+// asked is the name as the phone sent it: the Root may have resolved it to a path
+// inside an archive or a subfolder (File), but plans and patterns use phone names.
+func asked(ev *servers.Event) string {
+	if ev.Asked != "" {
+		return ev.Asked
+	}
+	return ev.File
+}
+
+// stepFiles are the names a phone may fetch for step k: the load's files and its
+// extras (the unsigned .bin that an image before 5.0 takes instead, CISCO.md §4.1).
+func (t *Tracker) stepFiles(k int) []string {
+	s := t.plan.Steps[k]
+	files := s.Files
+	if s.Load != nil {
+		for _, e := range s.Load.Extras {
+			files = append(slices.Clip(files), e.Name)
+		}
+	}
+	return files
+}
+
+// complete reports whether the files done make the whole load of step s: every image
+// of it (a manifest may come as termNN.default.loads instead), or the unsigned .bin an
+// image before 5.0 takes in place of the signed pair.
+func complete(s Step, done map[string]bool) bool {
+	if s.Load != nil {
+		for _, e := range s.Load.Extras {
+			if done[strings.ToLower(e.Name)] && strings.HasSuffix(strings.ToLower(e.Name), ".bin") {
+				return true
+			}
+		}
+	}
+	for _, f := range required(s) {
+		if !done[strings.ToLower(trimRequest(f))] {
+			return false
+		}
+	}
+	return true
+}
+
+// required are the files whose transfer means the phone has the step's load: the images;
+// the files themselves for a load that is one image (pre-5.0 .bin).
 func required(s Step) []string {
 	var imgs []string
 	for _, f := range s.Files {
@@ -406,10 +444,7 @@ func (t *Tracker) finish(p *Phone, now time.Time, out []servers.Event, note stri
 }
 
 func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
-	name := ev.File
-	if name == "" {
-		name = ev.Asked
-	}
+	name := asked(ev)
 	if ev.Port != 0 {
 		t.flights[flightKey(ev)] = &flight{phone: p, file: name, last: ev.Time}
 	}
@@ -536,7 +571,7 @@ func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []serve
 	if t.plan == nil || p.Phase == PhaseDone {
 		return out
 	}
-	k, _ := t.stepOf(p, ev.File)
+	k, _ := t.stepOf(p, asked(ev))
 	if k != p.Step {
 		return out
 	}
@@ -544,11 +579,9 @@ func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []serve
 	if rec.filesDone == nil {
 		rec.filesDone = map[string]bool{}
 	}
-	rec.filesDone[strings.ToLower(trimRequest(ev.File))] = true
-	for _, f := range required(t.plan.Steps[k]) {
-		if !rec.filesDone[strings.ToLower(trimRequest(f))] {
-			return out
-		}
+	rec.filesDone[strings.ToLower(trimRequest(asked(ev)))] = true
+	if !complete(t.plan.Steps[k], rec.filesDone) {
+		return out
 	}
 	// The phone has the whole load: it writes flash and reboots. Stage the next step
 	// now, so the config it reads when it comes back already names it.
@@ -562,10 +595,7 @@ func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []serve
 }
 
 func (t *Tracker) missing(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
-	name := ev.Asked
-	if name == "" {
-		name = ev.File
-	}
+	name := asked(ev)
 	if ExpectedMiss(name) {
 		return out
 	}

@@ -1,0 +1,281 @@
+package upgrade_test
+
+// The upgrade chains of issue 4, end to end in one process: a Session on loopback
+// (real DHCP and TFTP sockets, unprivileged ports) and the virtual phone booting
+// against it. Each run is recorded as a trace (testdata/traces, rewritten with
+// -record) and the trace is replayed into a fresh Tracker, so the tracker is also
+// tested on exactly what the simulator made.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"phoneflash/firmware"
+	"phoneflash/servers"
+	"phoneflash/upgrade"
+	"phoneflash/upgrade/sim"
+)
+
+var record = flag.Bool("record", false, "rewrite the request traces under ../testdata/traces from simulator runs")
+
+const traceDir = "../testdata/traces"
+
+type chain struct {
+	name      string
+	firmware  []string
+	model     string
+	from, to  string // the plan's
+	simFrom   string // what the virtual phone runs ("" = unknown)
+	reset     bool   // the phone was just factory reset
+	faults    sim.Faults
+	wantSteps []string // the loads of step.done, in order
+	wantHints []string // substrings of phone.hint messages that must appear
+	wantFail  bool     // the phone gives up
+}
+
+var chains = []chain{
+	{name: "7960-seed-chain", firmware: []string{"../testdata/firmware/7940-7960"}, model: "7960",
+		from: "P00303010102", to: "P0S3-8-12-00", simFrom: "P00303010102",
+		wantSteps: []string{"P00305000500", "P00308000900", "P0S3-8-12-00"}},
+	{name: "7941-sccp82-to-sip94", firmware: []string{
+		"../testdata/firmware/cmterm-7941_7961-sccp.8-2-2SR2.zip", "../testdata/firmware/cmterm-7941_7961-sccp.8-5-2.tar",
+		"../testdata/firmware/cmterm-7941_7961-sip.9-4-2SR3-1.cop"}, model: "7941",
+		from: "SCCP41.8-2-2SR2S", to: "SIP41.9-4-2SR3-1S", simFrom: "SCCP41.8-2-2SR2S",
+		wantSteps: []string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}},
+	{name: "7970-factory-reset", firmware: []string{"../testdata/firmware/cmterm-7970_7971-sccp.8-5-2.zip",
+		"../testdata/firmware/cmterm-7970_7971-sip.9-4-2SR1-1"}, model: "7970",
+		to: "SIP70.9-4-2SR1-1S", reset: true,
+		wantSteps: []string{"SCCP70.8-5-2S", "SIP70.9-4-2SR1-1S"}},
+	{name: "7941-auth-fail", firmware: []string{"../testdata/firmware/cmterm-7941_7961-sccp.8-5-2.tar",
+		"../testdata/firmware/cmterm-7941_7961-sip.9-4-2SR3-1.cop"}, model: "7941",
+		from: "SCCP41.8-5-2S", to: "SIP41.9-4-2SR3-1S", simFrom: "SCCP41.8-5-2S",
+		faults:    sim.Faults{Refuse: "SIP41.9-4-2SR3-1S"},
+		wantHints: []string{"keeps asking for SIP41.9-4-2SR3-1S.loads and nothing after it", "AUTH FAIL"}, wantFail: true},
+	{name: "7960-power-cut", firmware: []string{"../testdata/firmware/7940-7960"}, model: "7960",
+		from: "P00308000900", to: "P0S3-8-12-00", simFrom: "P00308000900",
+		faults:    sim.Faults{PowerCut: sim.PowerCut{File: "P0S3-8-12-00.sb2", After: 1024}},
+		wantSteps: []string{"P0S3-8-12-00"}},
+}
+
+func TestChains(t *testing.T) {
+	for _, c := range chains {
+		t.Run(c.name, func(t *testing.T) {
+			events, res, runErr := runChain(t, c)
+			var steps, hints []string
+			done := 0
+			for _, e := range events {
+				switch e.Kind {
+				case servers.StepDone:
+					steps = append(steps, e.Load)
+				case servers.UpgradeDone:
+					done++
+				case servers.PhoneHint, servers.PhoneStall:
+					hints = append(hints, e.Msg)
+				}
+			}
+			if got, want := strings.Join(steps, " "), strings.Join(c.wantSteps, " "); got != want {
+				t.Errorf("step.done loads %q, want %q\nhints: %q", got, want, hints)
+			}
+			if c.wantFail {
+				if runErr == nil {
+					t.Errorf("the phone did not give up: %+v", res)
+				}
+			} else {
+				if runErr != nil || !res.Runs(c.to) {
+					t.Errorf("phone ended on %q (%v), want %s", res.Running, runErr, c.to)
+				}
+				if done != 1 {
+					t.Errorf("%d upgrade.done events, want 1", done)
+				}
+			}
+			all := strings.Join(hints, "\n")
+			for _, w := range c.wantHints {
+				if !strings.Contains(all, w) {
+					t.Errorf("no hint says %q; hints:\n%s", w, all)
+				}
+			}
+			path := filepath.Join(traceDir, c.name+".jsonl")
+			if *record {
+				writeTrace(t, path, events)
+			}
+		})
+	}
+}
+
+// TestReplayTraces feeds each recorded trace's server events to a fresh Tracker and
+// checks it derives the same step, upgrade and hint events the live run recorded.
+func TestReplayTraces(t *testing.T) {
+	for _, c := range chains {
+		t.Run(c.name, func(t *testing.T) {
+			events := readTrace(t, filepath.Join(traceDir, c.name+".jsonl"))
+			plan, lib := makePlan(t, c)
+			var staged []string
+			tr := upgrade.NewTracker(plan, lib, func(step int, mac string) {
+				staged = append(staged, fmt.Sprint(step))
+			})
+			var want, got []string
+			for _, e := range events {
+				if isTracker(e.Kind) {
+					want = append(want, summary(e))
+					continue
+				}
+				if strings.HasPrefix(string(e.Kind), "tftp.") {
+					e.MAC, e.Model = "", "" // as the TFTP server publishes them: the tracker finds the phone
+				}
+				for _, d := range tr.Observe(&e) {
+					got = append(got, summary(d))
+				}
+			}
+			// Ticks (stall checks) are wall-clock and not replayed: drop time-based hints.
+			want, got = withoutTimed(want), withoutTimed(got)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("replay derived:\n%s\nthe live run recorded:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if len(c.wantSteps) > 1 && len(staged) == 0 {
+				t.Fatal("replay staged nothing")
+			}
+		})
+	}
+}
+
+func isTracker(k servers.Kind) bool {
+	switch k {
+	case servers.StepStart, servers.StepDone, servers.UpgradeDone, servers.PhoneHint, servers.PhoneStall:
+		return true
+	}
+	return false
+}
+
+func summary(e servers.Event) string {
+	return fmt.Sprintf("%s %d/%d %s %s", e.Kind, e.Step, e.Steps, e.Load, e.Msg)
+}
+
+func withoutTimed(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.Contains(l, "no progress for") || strings.Contains(l, "silent for") || strings.Contains(l, "Still writing flash") {
+			continue
+		}
+		// Durations in step.done messages depend on the run.
+		if i := strings.Index(l, " in "); strings.HasPrefix(l, "step.done") && i > 0 {
+			l = l[:i]
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func makePlan(t *testing.T, c chain) (*upgrade.Plan, *firmware.Library) {
+	t.Helper()
+	lib, err := firmware.Open(c.firmware...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.Err(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := upgrade.MakePlan(lib, upgrade.PlanRequest{Model: c.model, From: c.from, To: c.to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Complete() {
+		t.Fatalf("plan incomplete: %v", plan.Missing)
+	}
+	return plan, lib
+}
+
+// runChain runs a Session and a virtual phone until the phone is done or gives up,
+// and returns every event the Session published.
+func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error) {
+	plan, lib := makePlan(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := upgrade.Start(ctx, upgrade.Options{Library: lib, Plan: plan, Servers: servers.Config{
+		Iface: "lo", ServerIP: netip.MustParseAddr("127.0.0.1"), PoolStart: netip.MustParseAddr("127.0.0.100"), PoolSize: 20,
+		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu     sync.Mutex
+		events []servers.Event
+	)
+	sub := s.Subscribe(ctx)
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for e := range sub {
+			mu.Lock()
+			events = append(events, e)
+			mu.Unlock()
+		}
+	}()
+	mac, _ := net.ParseMAC("00:1e:4a:12:34:56")
+	ph, err := sim.New(sim.Config{Model: c.model, From: c.simFrom, FactoryReset: c.reset, MAC: mac,
+		Server: net.IPv4(127, 0, 0, 1), DHCPPort: int(s.Servers().DHCPAddr().Port()), TFTPPort: int(s.Servers().TFTPAddr().Port()),
+		Faults: c.faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, runErr := ph.Run(ctx)
+	// The phone's last DHCP exchange ends the last step: give the tracker a moment.
+	time.Sleep(100 * time.Millisecond)
+	s.Stop()
+	<-collected
+	mu.Lock()
+	defer mu.Unlock()
+	return events, res, runErr
+}
+
+func writeTrace(t *testing.T, path string, events []servers.Event) {
+	t.Helper()
+	var b bytes.Buffer
+	for _, e := range events {
+		if e.Kind == servers.TFTPProgress {
+			continue // timing-dependent and coalesced by the bus
+		}
+		b.Write(e.JSON())
+		b.WriteByte('\n')
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readTrace(t *testing.T, path string) []servers.Event {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("%v (record the traces with go test ./upgrade -run TestChains -record)", err)
+	}
+	defer f.Close()
+	var out []servers.Event
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e servers.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
