@@ -37,7 +37,7 @@ func (rc *resolved) listen() (*sockets, error) {
 	// IP_PKTINFO before bind: pin reads the local address and the interface MTU from it,
 	// and enabling it only inside Serve loses it for requests that arrive first.
 	if s.tftp, err = listenUDP(tftpAddr, dev, optPktInfo); err != nil {
-		return nil, bindProblem("TFTP", tftpAddr.String(), rc.TFTPPort, err)
+		return nil, bindProblem("TFTP", tftpAddr, dev, err)
 	}
 	if rc.NoDHCP {
 		return s, nil
@@ -46,7 +46,7 @@ func (rc *resolved) listen() (*sockets, error) {
 		dhcpAddr := netip.AddrPortFrom(rc.ServerIP, uint16(rc.DHCPPort))
 		if s.dhcp, err = listenUDP(dhcpAddr, ""); err != nil {
 			s.close()
-			return nil, bindProblem("DHCP", dhcpAddr.String(), rc.DHCPPort, err)
+			return nil, bindProblem("DHCP", dhcpAddr, "", err)
 		}
 		return s, nil
 	}
@@ -55,7 +55,7 @@ func (rc *resolved) listen() (*sockets, error) {
 	dhcpAddr := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(rc.DHCPPort))
 	if s.dhcp, err = listenUDP(dhcpAddr, dev); err != nil {
 		s.close()
-		return nil, bindProblem("DHCP", fmt.Sprintf("%s (%s)", dhcpAddr, dev), rc.DHCPPort, err)
+		return nil, bindProblem("DHCP", dhcpAddr, dev, err)
 	}
 	if s.watch, err = listenClientPort(dev); err != nil {
 		s.warnings = append(s.warnings, fmt.Sprintf(

@@ -1,10 +1,13 @@
 package servers
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -54,18 +57,21 @@ func privilegeFix() string {
 	return fmt.Sprintf("run it as root (sudo %s ...), or allow it once: sudo setcap cap_net_bind_service,cap_net_raw=ep %s", exe, exe)
 }
 
-// bindProblem turns a failed bind of proto port (what: "DHCP", "TFTP") into a Problem
+// bindProblem turns a failed bind of ap (on device dev, "" for none) into a Problem
 // naming the fix, and for a port in use the program holding it when the OS says.
-func bindProblem(what string, addr string, port int, err error) *Problem {
+func bindProblem(what string, ap netip.AddrPort, dev string, err error) *Problem {
+	addr, port := ap.String(), int(ap.Port())
+	if dev != "" {
+		addr += " (" + dev + ")"
+	}
 	switch {
 	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM):
 		return &Problem{Kind: NeedPrivilege, Err: err,
 			Msg: fmt.Sprintf("%s: no permission to listen on %s (UDP port %d is privileged)", what, addr, port),
 			Fix: privilegeFix()}
 	case errors.Is(err, syscall.EADDRINUSE):
-		holder := udpPortHolders(port)
 		msg := fmt.Sprintf("%s: UDP port %d is already in use on %s", what, port, addr)
-		if holder != "" {
+		if holder := udpPortHolders(ap); holder != "" {
 			msg += " by " + holder
 		}
 		return &Problem{Kind: PortInUse, Err: err, Msg: msg,
@@ -78,26 +84,31 @@ func bindProblem(what string, addr string, port int, err error) *Problem {
 	return &Problem{Kind: SocketFailed, Err: err, Msg: fmt.Sprintf("%s: listen on %s: %v", what, addr, err)}
 }
 
-// udpPortHolders names the processes holding UDP port port in this network namespace,
-// as far as /proc tells (other users' processes need root to be seen): "dnsmasq (pid 42)".
-func udpPortHolders(port int) string {
+// udpPortHolders names the processes whose UDP sockets in this network namespace
+// clash with ap (same port, same or wildcard address), as far as /proc tells (other
+// users' processes need root to be seen): "dnsmasq (pid 42)".
+func udpPortHolders(ap netip.AddrPort) string {
 	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/udp", "/proc/net/udp6"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
+	b, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		fields := strings.Fields(line)
+		if len(fields) < 10 || fields[9] == "0" {
 			continue
 		}
-		for _, line := range strings.Split(string(b), "\n")[1:] {
-			fields := strings.Fields(line)
-			if len(fields) < 10 {
-				continue
-			}
-			local := fields[1] // hex IP:hex port
-			i := strings.LastIndexByte(local, ':')
-			var p int
-			if _, err := fmt.Sscanf(local[i+1:], "%X", &p); err == nil && p == port && fields[9] != "0" {
-				inodes["socket:["+fields[9]+"]"] = true
-			}
+		hexIP, hexPort, ok := strings.Cut(fields[1], ":")
+		ip, err1 := strconv.ParseUint(hexIP, 16, 32)
+		port, err2 := strconv.ParseUint(hexPort, 16, 16)
+		if !ok || err1 != nil || err2 != nil || int(port) != int(ap.Port()) {
+			continue
+		}
+		var a [4]byte
+		binary.NativeEndian.PutUint32(a[:], uint32(ip)) // the kernel prints the address as a host-order word
+		local := netip.AddrFrom4(a)
+		if local.IsUnspecified() || ap.Addr().IsUnspecified() || local == ap.Addr() {
+			inodes["socket:["+fields[9]+"]"] = true
 		}
 	}
 	if len(inodes) == 0 {

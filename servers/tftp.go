@@ -1,6 +1,7 @@
 package servers
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,9 @@ type tftpServer struct {
 	active map[transferKey]*transfer
 
 	loopErrs limiter // only touched from the Serve goroutine (hook calls without a transfer)
+
+	// buffers are read-ahead buffers, one per running transfer whatever the file size.
+	buffers sync.Pool
 }
 
 // transfer is one read request being served.
@@ -47,7 +51,8 @@ type transfer struct {
 
 func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpServer {
 	t := &tftpServer{root: root, bus: bus, conn: conn, stop: make(chan struct{}), served: make(chan error, 1),
-		active: map[transferKey]*transfer{}, loopErrs: limiter{every: quietFor}}
+		active: map[transferKey]*transfer{}, loopErrs: limiter{every: quietFor},
+		buffers: sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}}
 	t.srv = tftp.NewServer(t.read, t.write)
 	t.srv.SetTimeout(cfg.Timeout)
 	t.srv.SetRetries(cfg.Retries)
@@ -116,7 +121,11 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	t.bus.Publish(req)
 
 	start := time.Now()
-	pr := &progressReader{r: r, t: t, ev: tr.ev, next: start.Add(progressEvery)}
+	// pin reads one block at a time: without a buffer every block costs a read syscall.
+	buf := t.buffers.Get().(*bufio.Reader)
+	buf.Reset(r)
+	defer func() { buf.Reset(nil); t.buffers.Put(buf) }()
+	pr := &progressReader{r: buf, t: t, ev: tr.ev, next: start.Add(progressEvery)}
 	pr.ev.Kind = TFTPProgress
 	tr.sending.Store(true)
 	n, err := rf.ReadFrom(pr)
