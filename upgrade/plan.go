@@ -392,6 +392,6 @@ func stepNotes(m Model, s Step) []string {
 // stageState is what Stage keeps between calls (see stage.go).
 type stageState struct {
 	mu      sync.Mutex
-	written map[string]bool           // names set in the overlay by the last Stage
+	written map[string]map[string]bool // per MAC ("" = none given): names the last Stage for it set
 	files   map[int]map[string][]byte // per step: term files read from the load
 }

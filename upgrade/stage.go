@@ -25,8 +25,9 @@ type StagedFile struct {
 // Stage writes into ov everything a phone needs to take step (0-based): XMLDefault.cnf.xml;
 // SEP<MAC>.cnf.xml when mac is known; for 7940/7960 OS79XX.TXT and SIPDefault.cnf; for
 // Java phones each family model's termNN.default.loads, copied from the step load's own
-// file. Files this plan staged before and that this step does not need are removed, so
-// a stale SEP file cannot hold the phone on an old load. It returns the names written.
+// file. Files this plan staged before for the same MAC (or, without one, for no MAC) that
+// this step does not need are removed; other phones' SEP files stay, so several phones
+// can be on different steps. It returns the names written.
 // Safe for concurrent use; fast once Prepare has read the term files ahead.
 func (p *Plan) Stage(ov Overlay, step int, mac string) ([]string, error) {
 	files, err := p.StageFiles(step, mac)
@@ -43,12 +44,17 @@ func (p *Plan) Stage(ov Overlay, step int, mac string) ([]string, error) {
 		now[f.Name] = true
 		names = append(names, f.Name)
 	}
-	for name := range st.written {
+	// Per MAC: staging one phone must not take another phone's SEP file away.
+	key := strings.ToLower(mac)
+	for name := range st.written[key] {
 		if !now[name] {
 			ov.Remove(name)
 		}
 	}
-	st.written = now
+	if st.written == nil {
+		st.written = map[string]map[string]bool{}
+	}
+	st.written[key] = now
 	return names, nil
 }
 
@@ -57,8 +63,10 @@ func (p *Plan) Unstage(ov Overlay) {
 	st := p.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for name := range st.written {
-		ov.Remove(name)
+	for _, names := range st.written {
+		for name := range names {
+			ov.Remove(name)
+		}
 	}
 	st.written = nil
 }

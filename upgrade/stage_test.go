@@ -84,10 +84,15 @@ func TestStageLegacySteps(t *testing.T) {
 			t.Errorf("step %d: XMLDefault does not name the call manager", k+1)
 		}
 	}
-	// Without the MAC the stale SEP file goes: it would hold the phone on the old load.
+	// Staging without a MAC (or for another phone) leaves this phone's SEP file alone:
+	// on a bench with several phones each keeps the step it is on.
 	names, err := p.Stage(ov, 2, "")
-	if err != nil || slices.Contains(names, sep) || ov.get(sep) != nil {
+	if err != nil || slices.Contains(names, sep) || ov.get(sep) == nil {
 		t.Errorf("stage without MAC: %q, %v; SEP file still there: %v", names, err, ov.get(sep) != nil)
+	}
+	other, _ := SEPName("00:1e:4a:00:00:01")
+	if _, err := p.Stage(ov, 0, "00:1e:4a:00:00:01"); err != nil || ov.get(sep) == nil || ov.get(other) == nil {
+		t.Errorf("staging a second phone: %v; first SEP there: %v, second: %v", err, ov.get(sep) != nil, ov.get(other) != nil)
 	}
 	p.Unstage(ov)
 	if n := ov.names(); len(n) != 0 {
