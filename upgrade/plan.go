@@ -393,5 +393,5 @@ func stepNotes(m Model, s Step) []string {
 type stageState struct {
 	mu      sync.Mutex
 	written map[string]map[string]bool // per MAC ("" = none given): names the last Stage for it set
-	files   map[int]map[string][]byte // per step: term files read from the load
+	files   map[int]map[string][]byte  // per step: term files read from the load
 }
