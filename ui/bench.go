@@ -362,9 +362,9 @@ func (m *Model) checksView(w int) []string {
 	}
 	for _, p := range s.problems {
 		if p.Warning {
-			out = append(out, warnLine(p.Msg))
+			out = append(out, wrapMarked(warnLine, p.Msg, w)...)
 		} else {
-			out = append(out, badLine(p.Msg))
+			out = append(out, wrapMarked(badLine, p.Msg, w)...)
 		}
 		if p.Fix != "" {
 			fix(p.Fix)
@@ -374,10 +374,10 @@ func (m *Model) checksView(w int) []string {
 		}
 	}
 	if s.addErr != nil {
-		out = append(out, badLine("adding the address failed: "+s.addErr.Error()))
+		out = append(out, wrapMarked(badLine, "adding the address failed: "+s.addErr.Error(), w)...)
 	}
 	for _, o := range s.offers {
-		out = append(out, badLine(fmt.Sprintf("another DHCP server answers on %s: %s", name, o)))
+		out = append(out, wrapMarked(badLine, fmt.Sprintf("another DHCP server answers on %s: %s", name, o), w)...)
 		fix("switch it off or unplug it from this network: the phone would boot from it (serve --force starts anyway)")
 	}
 	if s.probeErr != nil {
@@ -385,7 +385,7 @@ func (m *Model) checksView(w int) []string {
 		if p, ok := s.probeErr.(*servers.Problem); ok {
 			msg, f = p.Msg, p.Fix
 		}
-		out = append(out, badLine("the probe for other DHCP servers failed: "+msg))
+		out = append(out, wrapMarked(badLine, "the probe for other DHCP servers failed: "+msg, w)...)
 		if f != "" {
 			fix(f)
 		}
@@ -407,7 +407,7 @@ func (m *Model) checksView(w int) []string {
 	default:
 		good = append(good, "no other DHCP server answered")
 	}
-	out = append(out, okLine(strings.Join(good, ", ")))
+	out = append(out, wrapMarked(okLine, strings.Join(good, ", "), w)...)
 	if !i.Loopback {
 		for _, l := range wrap("If the phone gets no address, a firewall may drop UDP "+m.portsText()+": sudo nft list ruleset", w-2, "") {
 			out = append(out, "  "+styleDim.Render(l))

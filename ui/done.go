@@ -74,10 +74,16 @@ func (m *Model) doneView(w, h int) string {
 	case m.done.reportErr != nil:
 		out = append(out, wrapMarked(badLine, m.done.reportErr.Error(), w)...)
 	case m.done.report != "":
-		out = append(out, "Session report (JSON, for the work ticket): "+styleKey.Render(m.done.report))
+		out = append(out, "Session report (JSON, for the work ticket):")
+		for _, l := range wrap(m.done.report, w-2, "") {
+			out = append(out, "  "+styleKey.Render(l))
+		}
 	}
 	if m.run.logPath != "" {
-		out = append(out, "Event log (JSON lines): "+styleKey.Render(m.run.logPath))
+		out = append(out, "Event log (JSON lines):")
+		for _, l := range wrap(m.run.logPath, w-2, "") {
+			out = append(out, "  "+styleKey.Render(l))
+		}
 	} else {
 		out = append(out, styleDim.Render("No event log was kept (give --log FILE)."))
 	}
@@ -101,8 +107,11 @@ func (m *Model) phoneSummary(p upgrade.Phone, now time.Time, w int) []string {
 		total = p.LastSeen.Sub(p.FirstSeen)
 	}
 	head := fmt.Sprintf("%s %s  %s", phaseMark(p.Phase), styleTitle.Render(phoneName(p)), p.Model)
-	out := []string{cut(head, w),
-		cut(fmt.Sprintf("    %s → %s   in %s, %d files asked again, %d failed transfers", before, after, clock(total), p.Retries, p.Failures), w)}
+	out := []string{cut(head, w)}
+	for _, l := range wrap(fmt.Sprintf("%s → %s in %s, %s again, %s", before, after, clock(total),
+		plural(p.Retries, "file asked", "files asked"), plural(p.Failures, "failed transfer", "failed transfers")), w-4, "  ") {
+		out = append(out, "    "+l)
+	}
 	for i, st := range p.Steps {
 		mark, d := markTodo, ""
 		switch {

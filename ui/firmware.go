@@ -203,10 +203,7 @@ func (m *Model) firmwareKey(k tea.KeyMsg) tea.Cmd {
 			s.input.CursorEnd()
 			s.comps.set(nil)
 			s.picking = false
-			if strings.HasSuffix(c.Value, "/") || strings.HasSuffix(c.Value, `\`) {
-				return m.complete() // a folder: show what is in it
-			}
-			return m.openFirmware(splitPaths(c.Value))
+			return m.openFirmware(splitPaths(c.Value)) // a folder is firmware too; tab goes deeper
 		}
 		return m.firmwareNext()
 	}
@@ -250,7 +247,7 @@ func (m *Model) firmwareHelp() []key.Binding {
 
 func (m *Model) firmwareView(w, h int) string {
 	s := &m.fw
-	out := []string{styleTitle.Render("Firmware") + styleDim.Render(": a folder, or the .zip/.cop/.tar files as downloaded (several: separate with \", \")")}
+	out := []string{styleTitle.Render("Firmware") + styleDim.Render(": a folder or the archives as downloaded (.zip .cop .tar; several: a, b)")}
 	s.input.Width = max(10, w-4)
 	out = append(out, s.input.View())
 	if len(s.comps.shown) > 0 && s.compsFor == s.input.Value() {
@@ -261,7 +258,7 @@ func (m *Model) firmwareView(w, h int) string {
 	case s.opening != "":
 		out = append(out, m.spinnerView()+" reading "+s.opening+ellipsis)
 	case s.err != nil:
-		out = append(out, badLine(s.err.Error()))
+		out = append(out, wrapMarked(badLine, s.err.Error(), w)...)
 	case m.lib == nil:
 		out = append(out, styleDim.Render("enter reads it: phoneflash lists every load there and says which are complete."))
 	default:
@@ -330,7 +327,10 @@ func loadLines(l *firmware.Library) []string {
 		}
 	}
 	if len(l.Ignored) > 0 {
-		out = append(out, styleDim.Render(fmt.Sprintf("Not part of any load (served as they are): %s", strings.Join(l.Ignored, ", "))))
+		out = append(out, styleDim.Render("Not part of any load (served as they are):"))
+		for _, f := range l.Ignored {
+			out = append(out, "  "+styleDim.Render(f))
+		}
 	}
 	for _, p := range l.Problems {
 		out = append(out, warnLine(p.Source+": "+p.Error))

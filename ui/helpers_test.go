@@ -290,3 +290,5 @@ func seedPlan(t testing.TB) (*upgrade.Plan, *firmware.Library) {
 	}
 	return plan, lib
 }
+
+type teatestModel = teatest.TestModel

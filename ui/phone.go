@@ -22,7 +22,7 @@ const (
 	phoneFields
 )
 
-var phoneLabels = [phoneFields]string{"Model", "Runs now", "Shows", "Target"}
+var phoneLabels = [phoneFields]string{"Model", "Runs now", "The phone", "Target"}
 
 // phoneState is the Phone screen: the model, what it runs, what it shows, the target,
 // and the plan they make.
@@ -60,7 +60,7 @@ func newPhoneState(o Options) phoneState {
 		sy, _ := upgrade.ParseSymptom(n)
 		label := sy.Describe()
 		if sy == upgrade.SymptomNone {
-			label = "nothing wrong: an upgrade"
+			label = "is fine: an upgrade"
 		}
 		symptoms = append(symptoms, choice{Value: n, Label: label})
 	}
@@ -237,7 +237,7 @@ func (m *Model) planBlocker() string {
 	case len(s.plan.Steps) == 0:
 		return "Nothing to do: the phone already runs the target."
 	}
-	return "Loads are missing for the plan (see Missing): add them on the Firmware screen (esc)."
+	return "Loads are missing (✗ in the plan): add them on the Firmware screen (esc)."
 }
 
 func (m *Model) phoneHelp() []key.Binding {

@@ -40,13 +40,23 @@ func (p *picker) set(cs []choice) {
 	}
 }
 
+// refilter keeps the rows containing the filter: those whose label does first (typing
+// 7960 finds the 7960 before the 7940 of the family "7940/7960"), then by their note.
 func (p *picker) refilter() {
 	p.shown = p.shown[:0]
 	f := strings.ToLower(p.filter)
+	var byNote []int
 	for i, c := range p.choices {
-		if f == "" || strings.Contains(strings.ToLower(c.Label+" "+c.Value+" "+c.Note), f) {
+		switch {
+		case f == "" || strings.Contains(strings.ToLower(c.Label), f):
 			p.shown = append(p.shown, i)
+		case strings.Contains(strings.ToLower(c.Note), f):
+			byNote = append(byNote, i)
 		}
+	}
+	p.shown = append(p.shown, byNote...)
+	if f != "" {
+		p.cursor = 0
 	}
 	p.cursor = min(p.cursor, max(0, len(p.shown)-1))
 }

@@ -66,17 +66,17 @@ func (m *Model) resetView(w, h int) string {
 	if len(rs) > 1 {
 		title += styleDim.Render(fmt.Sprintf("  (%d of %d: tab shows the other)", m.reset.which%len(rs)+1, len(rs)))
 	}
-	title += "   keys: " + styleKey.Render(r.Keys)
-	steps := resetSteps(r, w)
 	wait := m.spinnerView() + " Waiting for the phone's DHCP DISCOVER" + ellipsis + styleDim.Render(" (this moves on by itself)")
 	if info.DHCP == "" {
 		wait = m.spinnerView() + " Waiting for the phone's first TFTP request" + ellipsis
 	}
-	// Everything at 80x24 and up; on a smaller terminal the keycaps take one line, then
-	// each condition one line, then the conditions that do not fit go.
+	head = append(head, wait, styleTitle.Render(title))
+	steps := resetSteps(r, w)
+	// Everything fits at 80x24 and up; on a smaller terminal the keycaps take one line,
+	// then each condition one line, then the conditions that do not fit go.
 	caps := keycaps(r.Keys, w, true)
 	conds := conditionLines(r.Conditions, w, true)
-	fixed := len(head) + 1 + 1 + len(steps) + 1 + 2
+	fixed := len(head) + len(steps) + 1
 	if fixed+len(caps)+len(conds) > h {
 		caps = keycaps(r.Keys, w, false)
 	}
@@ -86,26 +86,32 @@ func (m *Model) resetView(w, h int) string {
 	if room := max(0, h-fixed-len(caps)); len(conds) > room {
 		conds = conds[:room]
 	}
-	out := append(head, "", title)
-	out = append(out, caps...)
+	out := append(head, caps...)
 	out = append(out, steps...)
 	out = append(out, styleTitle.Render("Conditions"))
-	out = append(out, conds...)
-	return strings.Join(append(out, "", wait), "\n")
+	return strings.Join(append(out, conds...), "\n")
 }
 
 // resetSteps is what to do and what the phone shows then, side by side when there is
 // room, one under the other when not.
 func resetSteps(r upgrade.Reset, w int) []string {
 	var out []string
+	if w < 100 {
+		for i, st := range r.Steps {
+			for j, l := range wrap(st.Do+" → "+st.Shows, w-4, "") {
+				lead := "    "
+				if j == 0 {
+					lead = fmt.Sprintf(" %d. ", i+1)
+				}
+				out = append(out, lead+l)
+			}
+		}
+		return out
+	}
 	doW := (w - 6) / 2
 	for i, st := range r.Steps {
 		do := wrap(st.Do, doW, "")
 		shows := wrap("→ "+st.Shows, w-6-doW-2, "  ")
-		if w < 70 {
-			do = append(do, shows...)
-			shows = nil
-		}
 		for j := 0; j < max(len(do), len(shows)); j++ {
 			lead := "    "
 			if j == 0 {
@@ -143,15 +149,16 @@ func conditionLines(cs []string, w int, whole bool) []string {
 	return out
 }
 
-// keycaps draws the keys to type as keycaps, three lines (big); one line of bracketed
-// keys when not big or the terminal is too narrow.
+// keycaps draws the keys to type as keycaps, three lines (big), with the sequence as
+// text beside them; one line of bracketed keys when not big or too narrow.
 func keycaps(keys string, w int, big bool) []string {
-	if !big || len(keys)*5 > w {
+	text := "  " + styleKey.Render(keys)
+	if !big || len(keys)*5+2+len(keys) > w {
 		var b strings.Builder
 		for _, k := range keys {
 			b.WriteString("[" + string(k) + "]")
 		}
-		return []string{"  " + styleKey.Render(b.String())}
+		return []string{"  " + styleKey.Render(b.String()) + text}
 	}
 	var top, mid, bot strings.Builder
 	for _, k := range keys {
@@ -159,5 +166,5 @@ func keycaps(keys string, w int, big bool) []string {
 		mid.WriteString("│ " + styleKey.Render(string(k)) + " │")
 		bot.WriteString("╰───╯")
 	}
-	return []string{top.String(), mid.String(), bot.String()}
+	return []string{top.String(), mid.String() + text, bot.String()}
 }

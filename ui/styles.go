@@ -75,12 +75,24 @@ func fit(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// wrap breaks s into lines of at most w cells (a word longer than w stays whole),
-// indenting continuation lines by indent.
+// wrap breaks plain text s into lines of at most w cells, indenting continuation
+// lines by indent. A word longer than a line (a path) is split.
 func wrap(s string, w int, indent string) []string {
 	var lines []string
 	line, width := "", 0
+	var words []string
 	for _, word := range strings.Fields(s) {
+		for r := []rune(word); ; {
+			room := max(8, w-len(indent))
+			if len(r) <= room {
+				words = append(words, string(r))
+				break
+			}
+			words = append(words, string(r[:room]))
+			r = r[room:]
+		}
+	}
+	for _, word := range words {
 		ww := ansi.StringWidth(word)
 		switch {
 		case width == 0:
@@ -112,7 +124,16 @@ func rule(title string, w int) string {
 	return styleDim.Render(ruleChar+ruleChar+" ") + styleTitle.Render(title) + " " + styleDim.Render(strings.Repeat(ruleChar, n))
 }
 
-// pad right-pads s with spaces to w cells (ANSI-aware); longer s is cut.
+// padLines pads every line of s to w cells.
+func padLines(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = pad(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// pad right-pads one line s with spaces to w cells (ANSI-aware); longer s is cut.
 func pad(s string, w int) string {
 	n := ansi.StringWidth(s)
 	if n > w {

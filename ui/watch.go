@@ -281,10 +281,10 @@ func (m *Model) watchView(w, h int) string {
 	case len(phones) == 1:
 		top = append(top, m.card(phones[0], w)...)
 	default:
-		listW := 30
+		listW := 31
 		list := m.phoneList(listW)
 		card := strings.Join(m.card(phones[m.watch.sel], w-listW-1), "\n")
-		top = append(top, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, pad(list, listW)+" ", card), "\n")...)
+		top = append(top, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, padLines(list, listW), card), "\n")...)
 	}
 	// Hints of the selected phone, newest first, at most three lines.
 	if len(phones) > 0 {
@@ -310,7 +310,7 @@ func (m *Model) watchView(w, h int) string {
 		title += "; / filters"
 	}
 	if !m.watch.log.following() {
-		title += "; end follows"
+		title += "; end: follow"
 	}
 	title += ")"
 	return strings.Join(top, "\n") + "\n" + rule(title, w) + "\n" + m.watch.log.view(w, logH)
@@ -327,13 +327,32 @@ func (m *Model) phoneList(w int) string {
 				lead = markFocus + " "
 			}
 		}
-		line := lead + phaseMark(p.Phase) + " " + phoneName(p)
+		line := lead + phaseMark(p.Phase) + " " + phoneName(p) + " " + styleDim.Render(shortPhase(p.Phase))
 		if i == m.watch.sel {
 			line = styleSelected.Render(line)
 		}
 		out = append(out, cut(line, w))
 	}
 	return strings.Join(out, "\n")
+}
+
+// shortPhase is a phase in a word, for the phone list.
+func shortPhase(p upgrade.Phase) string {
+	switch p {
+	case upgrade.PhaseWaiting:
+		return "waiting"
+	case upgrade.PhaseAddress:
+		return "address"
+	case upgrade.PhaseConfig:
+		return "config"
+	case upgrade.PhaseLoading:
+		return "loading"
+	case upgrade.PhaseFlashing:
+		return "flashing"
+	case upgrade.PhaseDone:
+		return "done"
+	}
+	return string(p)
 }
 
 func phaseMark(p upgrade.Phase) string {
@@ -373,7 +392,8 @@ func (m *Model) card(p upgrade.Phone, w int) []string {
 		lines = append(lines, timeline(p, now, inner)...)
 	}
 	if p.Retries > 0 || p.Failures > 0 {
-		lines = append(lines, warnLine(fmt.Sprintf("%d files asked again, %d transfers failed", p.Retries, p.Failures)))
+		lines = append(lines, warnLine(fmt.Sprintf("%s again, %s", plural(p.Retries, "file asked", "files asked"),
+			plural(p.Failures, "transfer failed", "transfers failed"))))
 	}
 	for i, l := range lines {
 		lines[i] = cut(l, inner)
