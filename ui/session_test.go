@@ -112,7 +112,7 @@ func TestResetJavaPhoneHasTwoResets(t *testing.T) {
 
 // midFlash is a phone half way through the seed chain: step 1 done, the .sb2 of step 2
 // 60 % through.
-func midFlash(t *testing.T) *tracked {
+func midFlash(t testing.TB) *tracked {
 	plan, lib := seedPlan(t)
 	k := newTracked(plan, lib)
 	k.boot()
