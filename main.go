@@ -230,6 +230,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
 	}
+	if err == nil && so.iface == "" {
+		err = errors.New("no interface: give --iface IF (see: ip -br link)")
+	}
 	if err == nil && len(so.firmware) == 0 {
 		err = errors.New("no firmware: give --firmware PATH (a folder, .zip, .cop or .tar), repeatable")
 	}
@@ -588,9 +591,6 @@ func (o *serverOptions) config() (servers.Config, error) {
 		if p.val < 1 || p.val > 65535 {
 			return c, fmt.Errorf("%s %d is not a port number", p.flag, p.val)
 		}
-	}
-	if o.iface == "" {
-		return c, errors.New("no interface: give --iface IF (see: ip -br link)")
 	}
 	return c, nil
 }

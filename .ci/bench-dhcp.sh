@@ -8,39 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-5}
-[ "$(id -u)" = 0 ] || { echo "run as root (namespaces)" >&2; exit 1; }
-for b in ip perfdhcp dnsmasq go; do
-  command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }
-done
-
-W=$(mktemp -d /tmp/bench-dhcp.XXXXXX)
-S=pf-dsrv-$$-$RANDOM
-P=pf-dphone-$$-$RANDOM
-cleanup() {
-  for ns in "$S" "$P"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  done
-  sleep 0.2
-  ip netns del "$S" 2>/dev/null || true
-  ip netns del "$P" 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-
-go build -o "$W/phoneflash" .
+. .ci/bench-netns.sh
+bench_setup dhcp perfdhcp dnsmasq
 mkdir -p "$W/fw"
 echo x >"$W/fw/f.bin"
-ip netns add "$S"
-ip netns add "$P"
-ip link add veth-s netns "$S" type veth peer name veth-p netns "$P"
-for ns in "$S" "$P"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$ns" link set lo up
-done
 ip -n "$S" addr add 192.0.2.1/24 dev veth-s
-ip -n "$P" addr add 192.0.2.10/24 dev veth-p # perfdhcp's relay address
-ip -n "$S" link set veth-s up
-ip -n "$P" link set veth-p up
 
 SRV=
 start() {
@@ -49,7 +21,7 @@ start() {
     ip netns exec "$S" "$W/phoneflash" serve --iface veth-s --any-client --probe-window 300ms --firmware "$W/fw" \
       >/dev/null 2>"$W/pf.err" &
     SRV=$!
-    for _ in $(seq 100); do grep -q "Ctrl-C stops" "$W/pf.err" 2>/dev/null && break; sleep 0.05; done
+    wait_serve "$W/pf.err"
     ;;
   dnsmasq)
     rm -f "$W/leases"

@@ -14,27 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 CONC=${2:-50}
-[ "$(id -u)" = 0 ] || { echo "run as root (namespaces)" >&2; exit 1; }
-for b in ip taskset curl atftp in.tftpd dnsmasq sha256sum go; do
-  command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }
-done
-
-W=$(mktemp -d /tmp/bench-tftp.XXXXXX)
-chmod 755 "$W"
-S=pf-bsrv-$$-$RANDOM
-P=pf-bphone-$$-$RANDOM
-cleanup() {
-  for ns in "$S" "$P"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  done
-  sleep 0.2
-  ip netns del "$S" 2>/dev/null || true
-  ip netns del "$P" 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-
-go build -o "$W/phoneflash" .
+. .ci/bench-netns.sh
+bench_setup tftp taskset curl atftp in.tftpd dnsmasq sha256sum
 mkdir -p "$W/root"
 head -c $((16 << 20)) /dev/urandom >"$W/root/f16m.bin"
 head -c $((8 << 20)) /dev/urandom >"$W/root/f8m.bin"
@@ -43,39 +24,24 @@ chmod 755 "$W/root"
 SUM16=$(sha256sum <"$W/root/f16m.bin" | cut -d' ' -f1)
 SUM8=$(sha256sum <"$W/root/f8m.bin" | cut -d' ' -f1)
 
-ip netns add "$S"
-ip netns add "$P"
-ip link add veth-s netns "$S" type veth peer name veth-p netns "$P"
-for ns in "$S" "$P"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$ns" link set lo up
-done
 # One address per server, all on port 69.
 ip -n "$S" addr add 192.0.2.1/24 dev veth-s # phoneflash
 ip -n "$S" addr add 192.0.2.2/24 dev veth-s # tftpd-hpa
 ip -n "$S" addr add 192.0.2.3/24 dev veth-s # dnsmasq
-ip -n "$P" addr add 192.0.2.10/24 dev veth-p
-ip -n "$S" link set veth-s up
-ip -n "$P" link set veth-p up
 
-inS() { ip netns exec "$S" "$@"; }
 inP() { ip netns exec "$P" "$@"; }
 
 start_servers() {
-  inS taskset -c 1 "$W/phoneflash" serve --iface veth-s --server-ip 192.0.2.1 --no-dhcp --firmware "$W/root" \
+  ip netns exec "$S" taskset -c 1 "$W/phoneflash" serve --iface veth-s --server-ip 192.0.2.1 --no-dhcp --firmware "$W/root" \
     >"$W/pf.out" 2>"$W/pf.err" &
   PF=$!
-  inS taskset -c 1 in.tftpd -L -a 192.0.2.2:69 -s "$W/root" -u root >"$W/hpa.log" 2>&1 &
+  ip netns exec "$S" taskset -c 1 in.tftpd -L -a 192.0.2.2:69 -s "$W/root" -u root >"$W/hpa.log" 2>&1 &
   HPA=$!
-  inS taskset -c 1 dnsmasq --no-daemon --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$W/root" \
+  ip netns exec "$S" taskset -c 1 dnsmasq --no-daemon --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$W/root" \
     --listen-address=192.0.2.3 --bind-interfaces --user=root --pid-file="$W/dnsmasq.pid" --log-facility=- \
     >"$W/dnsmasq.log" 2>&1 &
   DNSMASQ=$!
-  for _ in $(seq 100); do
-    grep -q "Ctrl-C stops" "$W/pf.err" 2>/dev/null && break
-    sleep 0.05
-  done
-  grep -q "Ctrl-C stops" "$W/pf.err" || { cat "$W/pf.err" >&2; exit 1; }
+  wait_serve "$W/pf.err"
   sleep 0.3
 }
 start_servers
@@ -129,10 +95,10 @@ echo "== $CONC concurrent curl downloads of 8 MiB, blksize 1428, servers and cli
 # Restart phoneflash so that its peak RSS is this test's.
 kill "$PF"
 wait "$PF" 2>/dev/null || true
-inS taskset -c 1 "$W/phoneflash" serve --iface veth-s --server-ip 192.0.2.1 --no-dhcp --firmware "$W/root" \
+ip netns exec "$S" taskset -c 1 "$W/phoneflash" serve --iface veth-s --server-ip 192.0.2.1 --no-dhcp --firmware "$W/root" \
   >"$W/pf.out" 2>"$W/pf.err" &
 PF=$!
-for _ in $(seq 100); do grep -q "Ctrl-C stops" "$W/pf.err" 2>/dev/null && break; sleep 0.05; done
+wait_serve "$W/pf.err"
 declare -A AGG=()
 PFPID=$(for p in $(ip netns pids "$S"); do [ "$(cat /proc/"$p"/comm)" = phoneflash ] && echo "$p"; done | head -1 || true)
 for srv in "${SERVERS[@]}"; do

@@ -56,8 +56,8 @@ func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpS
 	t.srv = tftp.NewServer(t.read, t.write)
 	t.srv.SetTimeout(cfg.Timeout)
 	t.srv.SetRetries(cfg.Retries)
-	// pin's default backoff sleeps a random 0-1 s before each resend: on a LAN a lost
-	// packet should cost one timeout, no more.
+	// Instead of pin's random 0-1 s sleep before every resend (5-6 s per lost packet
+	// with its defaults): see backoff.
 	t.srv.SetBackoff(func(n int) time.Duration { return backoff(cfg.Timeout, n) })
 	if cfg.BlockSize > 0 {
 		t.srv.SetBlockSize(cfg.BlockSize)
