@@ -135,13 +135,7 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	// The wizard asks for the interface itself: config() wants one, so lend it a name.
-	iface := so.iface
-	if iface == "" {
-		so.iface = "?"
-	}
-	cfg, err := so.config()
-	cfg.Iface = iface
+	cfg, err := so.config() // no --iface: the Bench screen asks
 	var sy upgrade.Symptom
 	if err == nil {
 		sy, err = upgrade.ParseSymptom(*symptom)
