@@ -153,10 +153,16 @@ func (s *served) count(t *testing.T, k servers.Kind) int {
 // stop sends SIGINT and expects a clean exit.
 func (s *served) stop(t *testing.T) {
 	t.Helper()
-	s.proc.Signal(syscall.SIGINT)
+	s.stopWith(t, syscall.SIGINT)
+}
+
+// stopWith sends sig and expects a clean exit.
+func (s *served) stopWith(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	s.proc.Signal(sig)
 	err, ok := s.proc.Wait(15 * time.Second)
 	if !ok {
-		t.Fatalf("serve did not stop on SIGINT")
+		t.Fatalf("serve did not stop on %v", sig)
 	}
 	if err != nil {
 		t.Fatalf("serve exited with %v: %s", err, s.proc.Stderr())
@@ -247,6 +253,27 @@ func TestServeAnyClientAnswersEveryone(t *testing.T) {
 	if _, err := servertest.Udhcpc(t, l.Phone, l.PhoneIf, servertest.UdhcpcOptions{}); err != nil {
 		t.Fatalf("no class: %v", err)
 	}
+}
+
+func TestServeAnswersOnlyItsInterface(t *testing.T) {
+	servertest.Require(t, "busybox")
+	l := servertest.NewLink(t)
+	// A second link from the server's namespace to another phone, not named by --iface.
+	other := servertest.NewNS(t, "other")
+	mustRun(t, "ip", "link", "add", "veth-t", "netns", l.Srv.Name, "type", "veth", "peer", "name", "veth-q", "netns", other.Name)
+	l.Srv.Run("ip", "link", "set", "veth-t", "up")
+	other.Run("ip", "link", "set", "veth-q", "up")
+	s := startServe(t, l.Srv, "--iface", l.SrvIf, "--firmware", firmwareDir(t, map[string]int{"f.bin": 10}), "--probe-window", "300ms")
+	if lease, err := servertest.Udhcpc(t, other, "veth-q", servertest.UdhcpcOptions{Class: phoneClass, Tries: 2}); err == nil {
+		t.Fatalf("a phone on another interface got %s", lease["ip"])
+	}
+	if _, err := servertest.Udhcpc(t, l.Phone, l.PhoneIf, servertest.UdhcpcOptions{Class: phoneClass}); err != nil {
+		t.Fatalf("the phone on --iface: %v", err)
+	}
+	if n := s.count(t, servers.DHCPDiscover); n != 1 {
+		t.Errorf("%d DISCOVERs seen, want only the one from --iface", n)
+	}
+	s.stopWith(t, syscall.SIGTERM)
 }
 
 func TestServePoolOfThree(t *testing.T) {
