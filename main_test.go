@@ -457,7 +457,8 @@ func TestServeRefusesBesideAnotherDHCPServer(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	fw := firmwareDir(t, map[string]int{"f.bin": 10})
 
-	ctx := t.Context()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a server that starts never exits
+	defer cancel()
 	out, err := srv.Command(ctx, phoneflashBin(t), "serve", "--iface", "eth0", "--firmware", fw).CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
@@ -473,6 +474,21 @@ func TestServeRefusesBesideAnotherDHCPServer(t *testing.T) {
 	servertest.Udhcpc(t, phone, "eth0", servertest.UdhcpcOptions{Class: phoneClass, Broadcast: true, Tries: 2})
 	s.wait(t, servers.DHCPRogue, func(e servers.Event) bool { return strings.Contains(e.Msg, "sent a") }, 3*time.Second)
 	s.stop(t)
+}
+
+func TestServeRefusesBesideAnotherPhoneflash(t *testing.T) {
+	servertest.Require(t)
+	// The first one answers Cisco phones only: the probe must look like one.
+	b := servertest.NewBridge(t, map[string]string{"one": "192.0.2.1/24", "two": "192.0.2.2/24"}, "one", "two")
+	fw := firmwareDir(t, map[string]int{"f.bin": 10})
+	startServe(t, b.Members[0], "--iface", "eth0", "--firmware", fw, "--probe-window", "300ms")
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a second server that starts never exits
+	defer cancel()
+	out, err := b.Members[1].Command(ctx, phoneflashBin(t), "serve", "--iface", "eth0", "--firmware", fw,
+		"--probe-window", "500ms").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "192.0.2.1") {
+		t.Fatalf("second phoneflash on the link: %v: %s", err, out)
+	}
 }
 
 func TestServeStartupErrorsSayWhatToDo(t *testing.T) {

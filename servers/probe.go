@@ -30,6 +30,12 @@ func (o Offer) String() string {
 // so it sees the sender's MAC and replies unicast to our MAC as well. Needs root or
 // CAP_NET_RAW; on loopback there is nothing to probe and it returns nothing.
 func Probe(ctx context.Context, iface string, window time.Duration) ([]Offer, error) {
+	return probe(ctx, iface, window, "")
+}
+
+// probe is Probe with option 60 set to class when it is not empty: a server that only
+// answers that class of client (another phoneflash) is found too.
+func probe(ctx context.Context, iface string, window time.Duration, class string) ([]Offer, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return nil, &Problem{Kind: NoInterface, Err: err, Msg: fmt.Sprintf("there is no network interface %q", iface),
@@ -60,7 +66,11 @@ func Probe(ctx context.Context, iface string, window time.Duration) ([]Offer, er
 	if len(mac) != 6 {
 		mac = net.HardwareAddr{0x02, 0, 0, 0, 0, 1} // no Ethernet address (tun): any locally administered one
 	}
-	disc, err := dhcpv4.NewDiscovery(mac, dhcpv4.WithBroadcast(true))
+	mods := []dhcpv4.Modifier{dhcpv4.WithBroadcast(true)}
+	if class != "" {
+		mods = append(mods, dhcpv4.WithOption(dhcpv4.OptClassIdentifier(class)))
+	}
+	disc, err := dhcpv4.NewDiscovery(mac, mods...)
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}

@@ -38,7 +38,7 @@ func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, erro
 		return nil, err
 	}
 	if !rc.NoDHCP && !rc.loopback {
-		offers, err := Probe(ctx, rc.Iface, rc.ProbeWindow)
+		offers, err := probe(ctx, rc.Iface, rc.ProbeWindow, rc.ClassPrefix)
 		if err != nil {
 			return nil, err
 		}
