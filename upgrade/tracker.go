@@ -174,13 +174,17 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 	case servers.TFTPRequest:
 		out = t.request(p, ev, out)
 	case servers.TFTPProgress:
-		p.Bytes, p.Size = ev.Bytes, ev.Size
+		if sameName(asked(ev), p.File) {
+			p.Bytes, p.Size = ev.Bytes, ev.Size
+		}
 		if f := t.flights[flightKey(ev)]; f != nil && ev.Bytes > f.bytes {
 			f.bytes, f.last = ev.Bytes, ev.Time
 		}
 	case servers.TFTPDone:
 		delete(t.flights, flightKey(ev))
-		p.Bytes, p.Size, p.Rate = ev.Bytes, ev.Size, ev.Rate
+		if sameName(asked(ev), p.File) { // transfers overlap: the card follows the newest
+			p.Bytes, p.Size, p.Rate = ev.Bytes, ev.Size, ev.Rate
+		}
 		out = t.done(p, ev, out)
 	case servers.TFTPError:
 		delete(t.flights, flightKey(ev))
@@ -341,7 +345,7 @@ func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
 		}
 		for i, f := range t.stepFiles(k) {
 			if sameName(f, name) {
-				return k, min(i, len(t.plan.Steps[k].Files)-1)
+				return k, i
 			}
 		}
 		// After a factory reset a Java phone reads termNN.default.loads in place of the
@@ -480,6 +484,9 @@ func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []se
 		}
 		p.Phase, p.Load = PhaseLoading, s.ID
 		p.FileIndex, p.FileCount = idx+1, len(s.Files)
+		if !slices.ContainsFunc(s.Files, func(f string) bool { return sameName(f, name) }) {
+			p.FileIndex, p.FileCount = 1, 1 // the unsigned .bin an old image takes on its own
+		}
 		out = t.loop(p, rec, ev.Time, name, out)
 	case k >= 0 && k < p.Step:
 		out = append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
