@@ -192,7 +192,7 @@ func formatEvent(e servers.Event) logLine {
 		b.WriteString(name)
 		if upgrade.ExpectedMiss(name) {
 			ln.mark, ln.kind = markExpect, lineExpected
-			b.WriteString(" not found (expected without a call manager)")
+			b.WriteString(" not found (normal)")
 		} else {
 			ln.mark, ln.kind = markBad, lineBad
 			b.WriteString(" not found")

@@ -18,7 +18,7 @@ func TestFormatEvent(t *testing.T) {
 		text string
 	}{
 		{servers.Event{Kind: servers.TFTPMissing, Asked: "CTLSEP001E4A123456.tlv", Msg: "file not found"}, markExpect, lineExpected,
-			"09:30:00 tftp.missing  CTLSEP001E4A123456.tlv not found (expected without a call manager)"},
+			"09:30:00 tftp.missing  CTLSEP001E4A123456.tlv not found (normal)"},
 		{servers.Event{Kind: servers.TFTPMissing, Asked: "P00308000900.sb2", Msg: "file not found"}, markBad, lineBad,
 			"09:30:00 tftp.missing  P00308000900.sb2 not found"},
 		{servers.Event{Kind: servers.TFTPDone, File: "P0S3-8-12-00.sb2", Bytes: 756524, DurationMS: 2500, Rate: 302609.6, Retransmits: 2},

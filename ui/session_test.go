@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -250,6 +251,43 @@ func TestEnterOnWatchFinishesAfterAsking(t *testing.T) {
 	press(tm, "esc")
 	waitFor(t, tm, "[Watch]")
 	if m := final(t, tm); m.Screen() != ScreenWatch {
+		t.Fatalf("screen %v", m.Screen())
+	}
+}
+
+func TestWatchShowsTheTrackersHints(t *testing.T) {
+	tm, _ := toReset(t, preset(), sizes[0])
+	k := midFlash(t)
+	// A file of step 3 while step 2 is staged: the tracker explains.
+	k.ev(time.Second, servers.Event{Kind: servers.TFTPRequest, IP: "192.168.1.2", Port: 4040, File: "P0S3-8-12-00.loads", Size: 470})
+	tm.Send(k.msg())
+	waitFor(t, tm, "[Watch]", "a file of step 3")
+	m := final(t, tm)
+	if len(m.run.phones[0].Hints) != 1 {
+		t.Fatalf("hints %+v", m.run.phones[0].Hints)
+	}
+	golden(t, m)
+}
+
+func TestWatchSaysWhenTheServersStopped(t *testing.T) {
+	tm, _ := toReset(t, preset(), sizes[0])
+	tm.Send(midFlash(t).msg())
+	waitFor(t, tm, "60%")
+	tm.Send(sessionEndedMsg{err: errors.New("DHCP: read udp 0.0.0.0:67: use of closed network connection")})
+	waitFor(t, tm, "The servers stopped: DHCP: read udp")
+	m := final(t, tm)
+	if m.flashing() != "" {
+		t.Fatal("a phone counts as flashing with the servers stopped")
+	}
+}
+
+func TestPreselectedInterfaceMissing(t *testing.T) {
+	o := preset()
+	o.Servers.Iface = "eth9"
+	tm := run(t, New(newFake(), o), sizes[0])
+	waitFor(t, tm, "[Bench]", `there is no interface "eth9" (given with --iface)`)
+	m := final(t, tm)
+	if m.Screen() != ScreenBench {
 		t.Fatalf("screen %v", m.Screen())
 	}
 }

@@ -44,8 +44,8 @@ var loopback = servers.Interface{Name: "lo", Up: true, Running: true, Loopback: 
 // and flash write, quick enough that the seed chain is done in well under a minute.
 func DemoTiming(m upgrade.Model) Timing {
 	t := DefaultTiming(m, false)
-	t.PowerOn, t.AfterLease, t.Flash, t.Retry, t.PowerOff = 1500*time.Millisecond, 300*time.Millisecond,
-		2500*time.Millisecond, time.Second, time.Second
+	t.PowerOn, t.AfterLease, t.Flash, t.Retry, t.PowerOff = 1200*time.Millisecond, 300*time.Millisecond,
+		2*time.Second, time.Second, time.Second
 	return t
 }
 
