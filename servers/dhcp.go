@@ -66,9 +66,9 @@ func (d *dhcpServer) handlePacket(b []byte, peer net.Addr) {
 	d.handle(req, up)
 }
 
-// clientEvent is an event of kind k about req's client.
-func clientEvent(k Kind, req *dhcpv4.DHCPv4) Event {
-	e := Event{Kind: k, MAC: req.ClientHWAddr.String(), Class: strings.TrimRight(req.ClassIdentifier(), "\x00"),
+// clientEvent is the part of every event about req's client: MAC, options 60, 12, 61.
+func clientEvent(req *dhcpv4.DHCPv4) Event {
+	e := Event{MAC: req.ClientHWAddr.String(), Class: strings.TrimRight(req.ClassIdentifier(), "\x00"),
 		Hostname: req.HostName()}
 	if id := req.Options.Get(dhcpv4.OptionClientIdentifier); id != nil {
 		e.ClientID = hex.EncodeToString(id)
@@ -78,7 +78,7 @@ func clientEvent(k Kind, req *dhcpv4.DHCPv4) Event {
 
 func (d *dhcpServer) handle(req *dhcpv4.DHCPv4, peer *net.UDPAddr) {
 	mt := req.MessageType()
-	base := clientEvent("", req)
+	base := clientEvent(req)
 	mac := base.MAC
 	switch mt {
 	case dhcpv4.MessageTypeDiscover, dhcpv4.MessageTypeRequest, dhcpv4.MessageTypeInform:
@@ -108,9 +108,10 @@ func (d *dhcpServer) handle(req *dhcpv4.DHCPv4, peer *net.UDPAddr) {
 		}
 	case dhcpv4.MessageTypeDecline:
 		ip := addrOf(req.RequestedIPAddress())
-		d.pool.decline(mac, ip, d.cfg.Lease, now)
-		d.save(base)
-		d.publish(DHCPDecline, base, ip, "the client found the address in use by another device; it will get another one")
+		if d.pool.decline(mac, ip, d.cfg.Lease, now) {
+			d.save(base)
+			d.publish(DHCPDecline, base, ip, "the client found the address in use by another device; it will get another one")
+		}
 	case dhcpv4.MessageTypeInform:
 		d.reply(req, peer, dhcpv4.MessageTypeAck, netip.Addr{}, base)
 	}

@@ -170,14 +170,16 @@ func (p *pool) release(mac string, now time.Time) bool {
 }
 
 // decline takes ip out of use for a lease time (someone else has it) and drops mac's
-// binding to it.
-func (p *pool) decline(mac string, ip netip.Addr, lease time.Duration, now time.Time) {
-	if b := p.byMAC[mac]; b != nil && b.IP == ip {
-		p.unbind(b)
+// binding to it. Only the client holding ip may decline it: anyone else could empty
+// the pool that way.
+func (p *pool) decline(mac string, ip netip.Addr, lease time.Duration, now time.Time) bool {
+	b := p.byMAC[mac]
+	if b == nil || b.IP != ip {
+		return false
 	}
-	if p.contains(ip) {
-		p.declined[ip] = now.Add(lease)
-	}
+	p.unbind(b)
+	p.declined[ip] = now.Add(lease)
+	return true
 }
 
 // save writes the acknowledged bindings to the leases file, atomically.

@@ -28,21 +28,24 @@ type Running struct {
 	firstErr error
 }
 
-// Start checks cfg against the interface, probes for other DHCP servers (unless
-// NoDHCP, loopback, or Force, which still reports them as dhcp.rogue), binds the ports
-// and serves root until ctx ends or Stop is called. Errors the user can fix are
-// *Problem, each with its fix.
+// Start checks cfg against the interface, probes for other DHCP servers (not with
+// NoDHCP or on loopback) and refuses to start when one answers, unless Force: then
+// each is reported as dhcp.rogue. It binds the ports and serves root until ctx ends or
+// Stop is called. Errors the user can fix are *Problem, each with its fix.
 func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, error) {
 	rc, err := cfg.resolve()
 	if err != nil {
 		return nil, err
 	}
+	var warnings []string
 	if !rc.NoDHCP && !rc.loopback {
 		offers, err := probe(ctx, rc.Iface, rc.ProbeWindow, rc.ClassPrefix)
-		if err != nil {
+		switch {
+		case err != nil && !rc.Force:
 			return nil, err
-		}
-		if len(offers) > 0 && !rc.Force {
+		case err != nil:
+			warnings = append(warnings, fmt.Sprintf("no probe for other DHCP servers (--force given): %v", err))
+		case len(offers) > 0 && !rc.Force:
 			return nil, rogueProblem(rc.Iface, offers)
 		}
 		for _, o := range offers {
@@ -54,6 +57,7 @@ func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, erro
 	if err != nil {
 		return nil, err
 	}
+	socks.warnings = append(warnings, socks.warnings...)
 	r := &Running{cfg: rc, socks: socks, quit: make(chan struct{})}
 	if socks.dhcp != nil {
 		if r.dhcp, err = newDHCPServer(rc, socks.dhcp, bus); err != nil {
