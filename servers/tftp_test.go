@@ -3,6 +3,7 @@ package servers_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,6 +203,62 @@ func TestTFTPConcurrentDownloads(t *testing.T) {
 	}
 	if n := len(rec.Of(servers.TFTPDone)); n != 20 {
 		t.Errorf("%d done events for 20 downloads", n)
+	}
+}
+
+func TestTFTPMemoryDoesNotGrowWithTransfers(t *testing.T) {
+	const clients, size = 20, 4 << 20
+	body := randomBytes(t, size)
+	r, _ := startLoopback(t, map[string]string{"f.bin": body}, nil)
+	want := sha256.Sum256([]byte(body))
+	live := func() uint64 { // bytes reachable now, garbage collected first
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	base := live()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if l := live(); l > peak.Load() {
+				peak.Store(l)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, _ := tftp.NewClient(r.TFTPAddr().String())
+			c.SetBlockSize(1428)
+			wt, err := c.Receive("f.bin", "octet")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			h := sha256.New() // not a buffer: only the server's memory is measured
+			if _, err := wt.WriteTo(h); err != nil || !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Errorf("download: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	grew := int64(peak.Load()) - int64(base)
+	t.Logf("live heap grew %d KiB for %d concurrent transfers of a %d KiB file", grew>>10, clients, size>>10)
+	if grew > size { // one copy of the file per transfer would be 20 times that
+		t.Errorf("heap grew %d KiB for %d transfers of a %d KiB file", grew>>10, clients, size>>10)
 	}
 }
 
