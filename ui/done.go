@@ -52,7 +52,7 @@ func (m *Model) doneKey(k tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) doneView(w, h int) string {
-	now := m.now()
+	now := m.opts.Now()
 	phones := m.run.phones
 	var out []string
 	switch {

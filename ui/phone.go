@@ -153,7 +153,7 @@ func (s *phoneState) keepPreset(cs []choice, f int, fam firmware.Family, note st
 // replan makes the plan from the choices (MakePlan is quick: it runs on every move).
 func (m *Model) replan() {
 	s := &m.phone
-	s.plan, s.err = nil, nil
+	s.plan, s.err, m.plan = nil, nil, nil
 	model, to := s.value(phoneModel), s.value(phoneTarget)
 	if model == "" || to == "" {
 		return

@@ -33,7 +33,6 @@ type transfer struct {
 	started time.Time
 	last    time.Time
 	bytes   int64
-	size    int64
 }
 
 func newWatchState() watchState {
@@ -113,12 +112,12 @@ func (m *Model) gotEvents(msg eventsMsg) tea.Cmd {
 				cmds = append(cmds, m.goTo(ScreenWatch))
 			}
 		case servers.UpgradeDone:
-			m.run.sawUpdate = true
+			m.run.sawDone = true
 		}
 	}
 	m.run.phones = msg.phones
 	m.watch.sel = min(m.watch.sel, max(0, len(m.run.phones)-1))
-	if m.screen == ScreenWatch && m.run.sawUpdate && !m.watch.autoDone && allDone(m.run.phones) {
+	if m.screen == ScreenWatch && m.run.sawDone && !m.watch.autoDone && allDone(m.run.phones) {
 		m.watch.autoDone = true
 		cmds = append(cmds, m.goTo(ScreenDone))
 	}
@@ -148,14 +147,14 @@ func (w *watchState) track(e servers.Event) {
 	k := phoneKey(e.MAC, e.IP)
 	switch e.Kind {
 	case servers.TFTPRequest:
-		w.xfer[k] = &transfer{file: e.File, started: e.Time, last: e.Time, size: e.Size}
+		w.xfer[k] = &transfer{file: e.File, started: e.Time, last: e.Time}
 	case servers.TFTPProgress:
 		t := w.xfer[k]
 		if t == nil || t.file != e.File {
 			t = &transfer{file: e.File, started: e.Time}
 			w.xfer[k] = t
 		}
-		t.bytes, t.size, t.last = e.Bytes, e.Size, e.Time
+		t.bytes, t.last = e.Bytes, e.Time
 	case servers.TFTPDone, servers.TFTPError, servers.TFTPMissing:
 		if t := w.xfer[k]; t != nil && t.file == e.File {
 			delete(w.xfer, k)
@@ -367,7 +366,7 @@ func phaseMark(p upgrade.Phase) string {
 
 // card is one phone: who it is, where it is, its transfer and its steps.
 func (m *Model) card(p upgrade.Phone, w int) []string {
-	now := m.now()
+	now := m.opts.Now()
 	inner := max(10, w-4) // border and padding
 	id := []string{phoneName(p)}
 	if p.Model != "" {

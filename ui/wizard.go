@@ -69,7 +69,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// ready reports whether the options preselect everything.
+// complete reports whether the options preselect everything.
 func (o Options) complete() bool {
 	return o.Servers.Iface != "" && len(o.Firmware) > 0 && o.Model != "" && o.From != "" && o.To != ""
 }
@@ -80,7 +80,6 @@ type Model struct {
 	opts   Options
 	ctx    context.Context
 	cancel context.CancelFunc
-	now    func() time.Time
 
 	width, height int
 	screen        Screen
@@ -89,7 +88,7 @@ type Model struct {
 	spin          spinner.Model
 	busy          int    // operations in flight that show the spinner
 	status        string // one line under the screen: what just went wrong, what a key did
-	confirm       string // a yes/no question about quitting or finishing ("" none)
+	confirm       string // a yes/no question (quit, finish, add an address); "" none
 	confirmDo     func() tea.Cmd
 
 	// What the technician chose so far.
@@ -111,16 +110,16 @@ type Model struct {
 
 // sessionState is the running Session and what the wizard keeps of it.
 type sessionState struct {
-	sess      *upgrade.Session
-	events    <-chan servers.Event
-	unsub     context.CancelFunc
-	info      serverInfo
-	log       io.WriteCloser
-	logPath   string
-	phones    []upgrade.Phone
-	ended     bool  // the servers stopped by themselves
-	endErr    error // why
-	sawUpdate bool  // an upgrade.done arrived: the Watch screen may move on
+	sess    *upgrade.Session
+	events  <-chan servers.Event
+	unsub   context.CancelFunc
+	info    serverInfo
+	log     io.WriteCloser
+	logPath string
+	phones  []upgrade.Phone
+	ended   bool  // the servers stopped by themselves
+	endErr  error // why
+	sawDone bool  // an upgrade.done arrived: the Watch screen may move on
 }
 
 // serverInfo is what the Reset and Watch screens say about the running servers.
@@ -138,7 +137,7 @@ func New(b Backend, o Options) *Model {
 		o.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Model{b: b, opts: o, ctx: ctx, cancel: cancel, now: o.Now, keys: newKeyMap(), help: help.New(),
+	m := &Model{b: b, opts: o, ctx: ctx, cancel: cancel, keys: newKeyMap(), help: help.New(),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), cfg: o.Servers, width: 80, height: 24}
 	m.bench = newBenchState(o)
 	m.fw = newFirmwareState(o)
