@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 
@@ -11,6 +12,10 @@ import (
 
 	"phoneflash/servers"
 )
+
+// canAddAddress reports whether the wizard can offer to add an address itself: `ip
+// addr add` on Linux, as root. Elsewhere the fix shows the command to run.
+func canAddAddress() bool { return runtime.GOOS == "linux" && os.Geteuid() == 0 }
 
 // suggestCIDR is the address offered for an interface without IPv4 (the bench cable is
 // a network of its own).
@@ -274,7 +279,7 @@ func (m *Model) benchKey(k tea.KeyMsg) tea.Cmd {
 		s.form.focus(fieldCount - 1)
 	case key.Matches(k, keys.Recheck):
 		return m.chooseInterface()
-	case key.Matches(k, keys.AddAddr) && m.noIPv4() && runtime.GOOS == "linux":
+	case key.Matches(k, keys.AddAddr) && m.noIPv4() && canAddAddress():
 		m.confirm = fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)? y/N", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor)
 		m.confirmDo = m.addAddress
 	case key.Matches(k, keys.Enter):
@@ -301,7 +306,7 @@ func (m *Model) benchHelp() []key.Binding {
 		enter = "next"
 	}
 	out := []key.Binding{withHelp(k.Enter, enter), k.Move, withHelp(k.Tab, "server settings"), k.Recheck}
-	if m.noIPv4() && runtime.GOOS == "linux" {
+	if m.noIPv4() && canAddAddress() {
 		out = append(out, k.AddAddr)
 	}
 	return out
@@ -348,7 +353,7 @@ func (m *Model) checksView(w int) []string {
 	}
 	name := c.Value
 	if s.checkedFor != name {
-		return []string{styleDim.Render(fmt.Sprintf("enter checks %s: IPv4 address, link, ports %s, other DHCP servers",
+		return []string{styleDim.Render(fmt.Sprintf("enter checks %s: IPv4 address, link, %s, other DHCP servers",
 			name, m.portsText()))}
 	}
 	out := []string{styleTitle.Render("Checks on " + name)}
@@ -369,7 +374,7 @@ func (m *Model) checksView(w int) []string {
 		if p.Fix != "" {
 			fix(p.Fix)
 		}
-		if p.Kind == servers.NoIPv4 && runtime.GOOS == "linux" {
+		if p.Kind == servers.NoIPv4 && canAddAddress() {
 			out = append(out, "    "+styleKey.Render("a")+fmt.Sprintf(": add %s to %s now (asks first; needs root)", m.addCIDR(), name))
 		}
 	}
@@ -398,7 +403,7 @@ func (m *Model) checksView(w int) []string {
 	if firstAddr(i).IsValid() {
 		good = append(good, "IPv4 "+i.Addrs[0].String())
 	}
-	good = append(good, "ports "+m.portsText()+" usable")
+	good = append(good, m.portsText()+" usable")
 	switch {
 	case m.cfg.NoDHCP:
 		good = append(good, "DHCP off (--no-dhcp)")
@@ -416,12 +421,16 @@ func (m *Model) checksView(w int) []string {
 	return out
 }
 
-// portsText names the ports the servers use: "67 and 69".
+// portsText names the ports the servers use: "ports 67 and 69", "free ports".
 func (m *Model) portsText() string {
-	if m.cfg.NoDHCP {
-		return portText(m.cfg.TFTPPort, servers.TFTPPort)
+	c := m.cfg
+	switch {
+	case c.NoDHCP:
+		return "port " + portText(c.TFTPPort, servers.TFTPPort)
+	case c.DHCPPort == servers.AnyPort && c.TFTPPort == servers.AnyPort:
+		return "free ports"
 	}
-	return portText(m.cfg.DHCPPort, servers.DHCPPort) + " and " + portText(m.cfg.TFTPPort, servers.TFTPPort)
+	return "ports " + portText(c.DHCPPort, servers.DHCPPort) + " and " + portText(c.TFTPPort, servers.TFTPPort)
 }
 
 // firstAddr is the interface's first IPv4 address: the server's default.
