@@ -42,11 +42,12 @@ type benchState struct {
 	offers     []servers.Offer
 	probeErr   error
 	addErr     error
+	canAdd     bool // the wizard may offer to add an address (canAddAddress)
 	form       settingsForm
 }
 
 func newBenchState(o Options) benchState {
-	return benchState{want: o.Servers.Iface, form: newSettingsForm(o.Servers)}
+	return benchState{want: o.Servers.Iface, form: newSettingsForm(o.Servers), canAdd: canAddAddress()}
 }
 
 type interfacesMsg struct {
@@ -279,7 +280,7 @@ func (m *Model) benchKey(k tea.KeyMsg) tea.Cmd {
 		s.form.focus(fieldCount - 1)
 	case key.Matches(k, keys.Recheck):
 		return m.chooseInterface()
-	case key.Matches(k, keys.AddAddr) && m.noIPv4() && canAddAddress():
+	case key.Matches(k, keys.AddAddr) && m.noIPv4() && m.bench.canAdd:
 		m.confirm = fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)? y/N", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor)
 		m.confirmDo = m.addAddress
 	case key.Matches(k, keys.Enter):
@@ -306,7 +307,7 @@ func (m *Model) benchHelp() []key.Binding {
 		enter = "next"
 	}
 	out := []key.Binding{withHelp(k.Enter, enter), k.Move, withHelp(k.Tab, "server settings"), k.Recheck}
-	if m.noIPv4() && canAddAddress() {
+	if m.noIPv4() && m.bench.canAdd {
 		out = append(out, k.AddAddr)
 	}
 	return out
@@ -374,7 +375,7 @@ func (m *Model) checksView(w int) []string {
 		if p.Fix != "" {
 			fix(p.Fix)
 		}
-		if p.Kind == servers.NoIPv4 && canAddAddress() {
+		if p.Kind == servers.NoIPv4 && s.canAdd {
 			out = append(out, "    "+styleKey.Render("a")+fmt.Sprintf(": add %s to %s now (asks first; needs root)", m.addCIDR(), name))
 		}
 	}

@@ -30,9 +30,15 @@ func TestBenchChecksTheChosenInterface(t *testing.T) {
 	}
 }
 
+// withAdd is the wizard where it may add addresses (Linux, root), wherever the test runs.
+func withAdd(m *Model) *Model {
+	m.bench.canAdd = true
+	return m
+}
+
 func TestBenchNoIPv4OffersToAddIt(t *testing.T) {
 	f := newFake()
-	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	tm := run(t, withAdd(New(f, Options{Now: fixedNow})), sizes[0])
 	waitFor(t, tm, "eth1")
 	press(tm, "down")
 	press(tm, "enter")
@@ -54,7 +60,7 @@ func TestBenchNoIPv4OffersToAddIt(t *testing.T) {
 
 func TestBenchShowsProblemsWithTheirFix(t *testing.T) {
 	f := newFake()
-	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	tm := run(t, withAdd(New(f, Options{Now: fixedNow})), sizes[0])
 	waitFor(t, tm, "eth1")
 	press(tm, "down")
 	press(tm, "enter")
@@ -204,5 +210,21 @@ func TestInterfaceRows(t *testing.T) {
 	}
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestBenchNoOfferToAddWhereItCannot(t *testing.T) {
+	f := newFake()
+	m := New(f, Options{Now: fixedNow})
+	m.bench.canAdd = false // not root, or not Linux
+	tm := run(t, m, sizes[0])
+	waitFor(t, tm, "eth1")
+	press(tm, "down")
+	press(tm, "enter")
+	waitFor(t, tm, "sudo ip addr add 192.168.1.1/24 dev eth1")
+	press(tm, "a")
+	fm := final(t, tm)
+	if fm.confirm != "" || len(f.added) != 0 || strings.Contains(fm.View(), "a: add") {
+		t.Fatalf("offered to add: confirm %q, added %v", fm.confirm, f.added)
 	}
 }
