@@ -150,11 +150,21 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneflash: %v\n", err)
 		return exitUsage
 	}
+	// Reports and the default event log go to the current folder, named in full on
+	// the Done screen; the log is opened only when the servers start.
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash: %v\n", err)
+		return exitFailure
+	}
 	logPath := so.log
-	if logPath == "" { // opened only when the servers start
+	if logPath == "" {
 		logPath = "phoneflash-" + time.Now().Format("20060102-150405") + ".jsonl"
 	}
-	res, err := ui.Run(upgrade.Bench{}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: *model, From: *from, To: *to,
+	if !filepath.IsAbs(logPath) {
+		logPath = filepath.Join(wd, logPath)
+	}
+	res, err := ui.Run(upgrade.Bench{ReportDir: wd}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: *model, From: *from, To: *to,
 		Symptom: sy, OpenLog: func() (io.WriteCloser, string, error) { f, err := servers.OpenLog(logPath); return f, logPath, err }})
 	res.WriteSummary(stdout)
 	for _, e := range []error{err, res.Err} {
