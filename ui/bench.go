@@ -281,8 +281,8 @@ func (m *Model) benchKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.Recheck):
 		return m.chooseInterface()
 	case key.Matches(k, keys.AddAddr) && m.noIPv4() && m.bench.canAdd:
-		m.confirm = fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)? y/N", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor)
-		m.confirmDo = m.addAddress
+		m.ask(fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)?", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor),
+			"Nothing added.", m.addAddress)
 	case key.Matches(k, keys.Enter):
 		if m.benchOK() {
 			return m.goTo(ScreenFirmware)

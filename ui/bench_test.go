@@ -224,7 +224,7 @@ func TestBenchNoOfferToAddWhereItCannot(t *testing.T) {
 	waitFor(t, tm, "sudo ip addr add 192.168.1.1/24 dev eth1")
 	press(tm, "a")
 	fm := final(t, tm)
-	if fm.confirm != "" || len(f.added) != 0 || strings.Contains(fm.View(), "a: add") {
-		t.Fatalf("offered to add: confirm %q, added %v", fm.confirm, f.added)
+	if fm.confirm.text != "" || len(f.added) != 0 || strings.Contains(fm.View(), "a: add") {
+		t.Fatalf("offered to add: confirm %q, added %v", fm.confirm.text, f.added)
 	}
 }

@@ -200,8 +200,8 @@ func TestQuitWhileFlashingAsksFirst(t *testing.T) {
 	waitFor(t, tm, "A phone is flashing")
 	press(tm, "y")
 	m := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	if m.confirm != "" {
-		t.Fatalf("still asking %q", m.confirm)
+	if m.confirm.text != "" {
+		t.Fatalf("still asking %q", m.confirm.text)
 	}
 }
 
@@ -244,6 +244,12 @@ func TestEnterOnWatchFinishesAfterAsking(t *testing.T) {
 	tm, _ := toReset(t, preset(), sizes[0])
 	tm.Send(midFlash(t).msg())
 	waitFor(t, tm, "60%")
+	press(tm, "enter")
+	waitFor(t, tm, "still at work: finish anyway")
+	press(tm, "ctrl+c") // not a yes to finishing: the quit question instead
+	waitFor(t, tm, "A phone is flashing (00:1e:4a:12:34:56). Stop the servers and quit? y/N")
+	press(tm, "n")
+	waitFor(t, tm, "Not quitting.")
 	press(tm, "enter")
 	waitFor(t, tm, "still at work: finish anyway")
 	press(tm, "y")

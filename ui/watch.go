@@ -240,8 +240,8 @@ func (m *Model) watchKey(k tea.KeyMsg) tea.Cmd {
 		s.log.end()
 	case key.Matches(k, keys.Enter):
 		if mac := m.flashing(); mac != "" {
-			m.confirm = fmt.Sprintf("%s is still at work: finish anyway (the servers keep running until you quit)? y/N", mac)
-			m.confirmDo = func() tea.Cmd { return m.goTo(ScreenDone) }
+			m.ask(fmt.Sprintf("%s is still at work: finish anyway (the servers keep running until you quit)?", mac),
+				"Still watching.", func() tea.Cmd { return m.goTo(ScreenDone) })
 			return nil
 		}
 		return m.goTo(ScreenDone)

@@ -86,10 +86,9 @@ type Model struct {
 	keys          keyMap
 	help          help.Model
 	spin          spinner.Model
-	busy          int    // operations in flight that show the spinner
-	status        string // one line under the screen: what just went wrong, what a key did
-	confirm       string // a yes/no question (quit, finish, add an address); "" none
-	confirmDo     func() tea.Cmd
+	busy          int      // operations in flight that show the spinner
+	status        string   // one line under the screen: what just went wrong, what a key did
+	confirm       question // a yes/no question waiting for its answer; zero: none
 
 	// What the technician chose so far.
 	iface servers.Interface
@@ -106,6 +105,19 @@ type Model struct {
 	done  doneState
 
 	run sessionState
+}
+
+// question is a yes/no question on the status line: y does yes, anything else says no.
+type question struct {
+	text string
+	no   string         // said when the answer is no
+	yes  func() tea.Cmd // what yes does
+	quit bool           // yes quits: a second ctrl+c answers it too
+}
+
+// ask puts a question; y does yes, any other key cancels it with no.
+func (m *Model) ask(text, no string, yes func() tea.Cmd) {
+	m.confirm = question{text: text + " y/N", no: no, yes: yes}
 }
 
 // sessionState is the running Session and what the wizard keeps of it.
@@ -217,20 +229,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // key routes a key: a pending question first, then the keys every screen shares,
 // then the screen's own.
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
-	if m.confirm != "" {
+	if q := m.confirm; q.text != "" {
+		m.confirm = question{}
 		switch {
 		case key.Matches(k, m.keys.Yes):
-			do := m.confirmDo
-			m.confirm, m.confirmDo = "", nil
-			return do()
-		case key.Matches(k, m.keys.ForceQuit): // a second ctrl+c means it
-			m.confirm, m.confirmDo = "", nil
+			return q.yes()
+		case key.Matches(k, m.keys.ForceQuit) && q.quit: // a second ctrl+c means it
 			return tea.Quit
-		default:
-			m.confirm, m.confirmDo = "", nil
-			m.note("Not quitting.")
-			return nil
+		case key.Matches(k, m.keys.ForceQuit):
+			return m.quit()
 		}
+		m.note(q.no)
+		return nil
 	}
 	m.status = ""
 	if key.Matches(k, m.keys.ForceQuit) {
@@ -282,8 +292,9 @@ func (m *Model) typing() bool {
 // quit ends the program, asking first while a phone is in the middle of an upgrade.
 func (m *Model) quit() tea.Cmd {
 	if mac := m.flashing(); mac != "" {
-		m.confirm = fmt.Sprintf("A phone is flashing (%s). Stop the servers and quit? y/N", mac)
-		m.confirmDo = func() tea.Cmd { return tea.Quit }
+		m.ask(fmt.Sprintf("A phone is flashing (%s). Stop the servers and quit?", mac), "Not quitting.",
+			func() tea.Cmd { return tea.Quit })
+		m.confirm.quit = true
 		return nil
 	}
 	return tea.Quit
@@ -413,8 +424,8 @@ func (m *Model) header(w int) string {
 func (m *Model) footer(w int) string {
 	var status string
 	switch {
-	case m.confirm != "":
-		status = styleBad.Render(markWarn + " " + m.confirm)
+	case m.confirm.text != "":
+		status = styleBad.Render(markWarn + " " + m.confirm.text)
 	case m.status != "":
 		status = m.status
 	case m.busy > 0:
