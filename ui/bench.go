@@ -193,7 +193,14 @@ func (m *Model) benchOK() bool {
 	s := &m.bench
 	c, ok := s.list.selected()
 	return ok && s.checkedFor == c.Value && !s.checking && !blocking(s.problems) &&
-		len(s.offers) == 0 && s.probeErr == nil
+		(len(s.offers) == 0 || m.cfg.Force) && s.probeErr == nil
+}
+
+// otherDHCPOnly reports whether another DHCP server is all that stops the bench:
+// the technician may go on anyway (--force).
+func (m *Model) otherDHCPOnly() bool {
+	s := &m.bench
+	return s.checkedFor != "" && !s.checking && !blocking(s.problems) && len(s.offers) > 0 && s.probeErr == nil && !m.cfg.Force
 }
 
 // noIPv4 is the interface's no-IPv4 problem, if that is what the checks found.
@@ -283,6 +290,12 @@ func (m *Model) benchKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.AddAddr) && m.noIPv4() && m.bench.canAdd:
 		m.ask(fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)?", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor),
 			"Nothing added.", m.addAddress)
+	case key.Matches(k, keys.Force) && m.otherDHCPOnly():
+		m.ask("Go on with another DHCP server on the link? The phone may take its answer instead of ours.",
+			"Fix it first, then r checks again.", func() tea.Cmd {
+				m.cfg.Force = true
+				return m.goTo(ScreenFirmware)
+			})
 	case key.Matches(k, keys.Enter):
 		if m.benchOK() {
 			return m.goTo(ScreenFirmware)
@@ -309,6 +322,9 @@ func (m *Model) benchHelp() []key.Binding {
 	out := []key.Binding{withHelp(k.Enter, enter), k.Move, withHelp(k.Tab, "server settings"), k.Recheck}
 	if m.noIPv4() && m.bench.canAdd {
 		out = append(out, k.AddAddr)
+	}
+	if m.otherDHCPOnly() {
+		out = append(out, withHelp(k.Force, "go on anyway"))
 	}
 	return out
 }
@@ -384,7 +400,7 @@ func (m *Model) checksView(w int) []string {
 	}
 	for _, o := range s.offers {
 		out = append(out, wrapMarked(badLine, fmt.Sprintf("another DHCP server answers on %s: %s", name, o), w)...)
-		fix("switch it off or unplug it from this network: the phone would boot from it (serve --force starts anyway)")
+		fix("switch it off or unplug it from this network: the phone would boot from it (f goes on anyway)")
 	}
 	if s.probeErr != nil {
 		msg, f := s.probeErr.Error(), ""
@@ -396,7 +412,7 @@ func (m *Model) checksView(w int) []string {
 			fix(f)
 		}
 	}
-	if blocking(s.problems) || len(s.offers) > 0 || s.probeErr != nil {
+	if blocking(s.problems) || len(s.offers) > 0 && !m.cfg.Force || s.probeErr != nil {
 		return out
 	}
 	i := m.iface

@@ -228,3 +228,20 @@ func TestBenchNoOfferToAddWhereItCannot(t *testing.T) {
 		t.Fatalf("offered to add: confirm %q, added %v", fm.confirm.text, f.added)
 	}
 }
+
+func TestBenchGoOnAnywayWithAnotherDHCPServer(t *testing.T) {
+	f := newFake()
+	mac, _ := net.ParseMAC("00:11:22:33:44:55")
+	f.offers["eth0"] = []servers.Offer{{Server: netip.MustParseAddr("192.168.1.254"), MAC: mac, Offered: netip.MustParseAddr("192.168.1.77")}}
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth0")
+	press(tm, "enter")
+	waitFor(t, tm, "another DHCP server answers on eth0", "f go on anyway")
+	press(tm, "f")
+	waitFor(t, tm, "Go on with another DHCP server on the link?")
+	press(tm, "y")
+	waitFor(t, tm, "[Firmware]")
+	if m := final(t, tm); !m.cfg.Force {
+		t.Fatal("going on anyway did not set Force")
+	}
+}

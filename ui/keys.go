@@ -9,7 +9,7 @@ type keyMap struct {
 	Bottom                                key.Binding
 	Enter, Back, Tab, ShiftTab            key.Binding
 	Filter, Help, Quit, ForceQuit         key.Binding
-	Recheck, AddAddr, Yes, No             key.Binding
+	Recheck, AddAddr, Force, Yes, No      key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -31,6 +31,7 @@ func newKeyMap() keyMap {
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Recheck:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
 		AddAddr:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add the address")),
+		Force:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "start anyway")),
 		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 	}

@@ -53,6 +53,9 @@ func (m *Model) readyKey(k tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, m.keys.Back):
 		return m.goTo(ScreenPhone)
+	case key.Matches(k, m.keys.Force) && isOtherDHCP(m.ready.err) && !m.ready.starting:
+		m.cfg.Force = true
+		return m.startServers()
 	case key.Matches(k, m.keys.Enter):
 		if m.ready.starting {
 			return nil
@@ -215,6 +218,9 @@ func (m *Model) readyView(w, h int) string {
 		out = append(out, m.spinnerView()+" starting the servers"+ellipsis)
 	case m.ready.err != nil:
 		out = append(out, problemLines(m.ready.err, w)...)
+		if isOtherDHCP(m.ready.err) {
+			out = append(out, "    "+styleKey.Render("f")+": start anyway (the phone may take the other server's answer)")
+		}
 	default:
 		if why := m.readyToStart(); why != "" {
 			out = append(out, warnLine(why))
@@ -223,6 +229,12 @@ func (m *Model) readyView(w, h int) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// isOtherDHCP reports whether err is the start refused for another DHCP server.
+func isOtherDHCP(err error) bool {
+	var p *servers.Problem
+	return errors.As(err, &p) && p.Kind == servers.OtherDHCP
 }
 
 // problemLines is an error as the technician reads it: what is wrong, and the fix.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -295,5 +296,25 @@ func TestPreselectedInterfaceMissing(t *testing.T) {
 	m := final(t, tm)
 	if m.Screen() != ScreenBench {
 		t.Fatalf("screen %v", m.Screen())
+	}
+}
+
+func TestReadyStartAnywayWithAnotherDHCPServer(t *testing.T) {
+	f := newFake()
+	f.start = func(ctx context.Context, o upgrade.Options) (*upgrade.Session, error) {
+		if !o.Servers.Force {
+			return nil, &servers.Problem{Kind: servers.OtherDHCP, Msg: "another DHCP server answers on eth0: 192.168.1.254",
+				Fix: "switch it off or unplug it from this network (phones would boot from it); --force starts anyway"}
+		}
+		return loopbackStart(ctx, o)
+	}
+	tm := run(t, New(f, preset()), sizes[0])
+	waitFor(t, tm, "enter starts the servers")
+	press(tm, "enter")
+	waitFor(t, tm, "another DHCP server answers on eth0", "f: start anyway")
+	press(tm, "f")
+	waitFor(t, tm, "[Reset]")
+	if m := final(t, tm); !m.cfg.Force || m.run.sess == nil {
+		t.Fatalf("force %v session %v", m.cfg.Force, m.run.sess)
 	}
 }

@@ -455,6 +455,9 @@ func (m *Model) screenKeys() helpKeys {
 		short = m.phoneHelp()
 	case ScreenReady:
 		short = []key.Binding{withHelp(k.Enter, "start the servers"), k.Back}
+		if isOtherDHCP(m.ready.err) {
+			short = append(short, k.Force)
+		}
 	case ScreenReset:
 		short = m.resetHelp()
 	case ScreenWatch:
