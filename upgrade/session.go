@@ -50,10 +50,19 @@ type Session struct {
 	start  time.Time
 }
 
-// Start stages the first step, starts the servers and follows the phones until ctx
-// ends or Stop is called. The servers' start-up errors come back as they are
-// (*servers.Problem says what to do).
+// Start makes a Session and runs it (New, then Run): the usual way when the caller
+// subscribes afterwards and may miss only what happened during start-up.
 func Start(ctx context.Context, o Options) (*Session, error) {
+	s := New(o)
+	if err := s.Run(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// New makes a Session that does not run yet: subscribe first, then Run, to see every
+// event from the very start (a rogue DHCP server found by the start-up probe).
+func New(o Options) *Session {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -62,15 +71,26 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 		lib = &firmware.Library{}
 	}
 	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus(), out: servers.NewBus(),
-		lastStep: map[string]int{}, start: o.Now()}
+		lastStep: map[string]int{}, start: o.Now(), cancel: func() {}}
 	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
+	if o.Log != nil {
+		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log) // ends when Stop closes out
+	}
+	return s
+}
+
+// Run stages the first step, starts the servers and follows the phones until ctx ends
+// or Stop is called. The servers' start-up errors come back as they are
+// (*servers.Problem says what to do); after an error the Session is stopped.
+func (s *Session) Run(ctx context.Context) error {
+	o := s.opts
 	ctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
 	events := s.wire.Subscribe(ctx) // before the servers start: no event is lost
 	running, err := servers.Start(ctx, o.Servers, s.root, s.wire)
 	if err != nil {
-		cancel()
-		return nil, err
+		s.Stop()
+		return err
 	}
 	s.running = running
 	if p := o.Plan; p != nil {
@@ -84,17 +104,13 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 			s.lastStep[""] = 0
 		}
 		if err != nil {
-			running.Stop()
-			cancel()
-			return nil, fmt.Errorf("stage step 1 (%s): %w", p.Steps[0].ID, err)
+			s.Stop()
+			return fmt.Errorf("stage step 1 (%s): %w", p.Steps[0].ID, err)
 		}
-	}
-	if o.Log != nil {
-		s.logDone = servers.WriteLog(ctx, s.out, o.Log)
 	}
 	s.wg.Add(1)
 	go s.follow(ctx, events)
-	return s, nil
+	return nil
 }
 
 // follow feeds the tracker from the wire and republishes.
@@ -171,10 +187,11 @@ func (s *Session) Servers() *servers.Running { return s.running }
 // Started is when the Session started.
 func (s *Session) Started() time.Time { return s.start }
 
-// Done is closed when the servers have stopped (Stop, the context, or a fatal error).
+// Done is closed when the servers have stopped (Stop, the context, or a fatal error);
+// call it after Run.
 func (s *Session) Done() <-chan struct{} { return s.running.Done() }
 
-// Err is the error that stopped the servers, if any.
+// Err is the error that stopped the servers, if any; call it after Run.
 func (s *Session) Err() error { return s.running.Err() }
 
 // Stop stops the servers (releasing both ports), the tracker, and closes every
@@ -183,7 +200,9 @@ func (s *Session) Stop() {
 	s.stop.Do(func() {
 		// In this order nothing is lost: no new wire events, then the tracker drains
 		// what is queued, then the subscribers (log, UI) drain what it published.
-		s.running.Stop()
+		if s.running != nil {
+			s.running.Stop()
+		}
 		s.wire.Close()
 		s.wg.Wait()
 		s.out.Close()
