@@ -319,14 +319,15 @@ func (m *Model) benchHelp() []key.Binding {
 	if c, ok := m.bench.list.selected(); ok && c.Value == m.bench.checkedFor {
 		enter = "next"
 	}
-	out := []key.Binding{withHelp(k.Enter, enter), k.Move, withHelp(k.Tab, "server settings"), k.Recheck}
+	// What fixes the checks' findings first: the short help is cut at the right.
+	out := []key.Binding{withHelp(k.Enter, enter)}
 	if m.noIPv4() && m.bench.canAdd {
 		out = append(out, k.AddAddr)
 	}
 	if m.otherDHCPOnly() {
 		out = append(out, withHelp(k.Force, "go on anyway"))
 	}
-	return out
+	return append(out, k.Recheck, k.Move, withHelp(k.Tab, "server settings"))
 }
 
 func (m *Model) benchView(w, h int) string {
