@@ -104,9 +104,13 @@ func newFlagSet(name, synopsis, summary string, stderr io.Writer) *flag.FlagSet 
 	return fs
 }
 
-// parse parses args; ok is false when the caller must return code (help: 0, bad usage: 2).
+// parse parses args; ok is false when the caller must return code (help: 0 with the
+// usage on stdout, bad usage: 2 with the error and the usage on stderr).
 func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	stderr := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package would print usage on its own
 	err := fs.Parse(args)
+	fs.SetOutput(stderr)
 	switch {
 	case err == nil:
 		return 0, true
@@ -115,30 +119,24 @@ func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 		fs.Usage()
 		return exitOK, false
 	default:
+		fmt.Fprintf(stderr, "phoneflash %s: %v\n", fs.Name(), err)
+		fs.Usage()
 		return exitUsage, false
 	}
-}
-
-func notYet(name string, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "phoneflash %s: not available in this build yet\n", name)
-	return exitFailure
 }
 
 func runWizard(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("phoneflash", "[flags]", "The wizard: choose the interface, the firmware and the phone, start the servers,\n"+
 		"reset the phone, watch every step. With --iface, --firmware, --model, --from and --to it opens at Ready.", stderr)
 	so := serverFlags(fs)
-	model := fs.String("model", "", "the phone model (7960, 7941 ...)")
-	from := fs.String("from", "", "the load the phone runs now")
-	to := fs.String("to", "", "the target load")
-	symptom := fs.String("symptom", "", "what a phone in trouble shows: "+strings.Join(upgrade.SymptomNames()[1:], ", "))
+	model, from, to := &so.model, &so.from, &so.to
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	cfg, err := so.config() // no --iface: the Bench screen asks
 	var sy upgrade.Symptom
 	if err == nil {
-		sy, err = upgrade.ParseSymptom(*symptom)
+		sy, err = upgrade.ParseSymptom(so.symptom)
 	}
 	if err == nil && *model != "" {
 		_, err = upgrade.FindModel(*model)
@@ -252,7 +250,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	for _, p := range lib.Problems {
 		fmt.Fprintf(stderr, "phoneflash serve: firmware %s: %s\n", p.Source, p.Error)
 	}
-	opts := upgrade.Options{Servers: cfg, Library: lib}
+	plan, err := so.plan(lib)
+	if err != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		return exitUsage
+	}
+	if plan != nil && !plan.Complete() {
+		fmt.Fprintf(stderr, "phoneflash serve: the plan to %s cannot be staged: %s\n  (phoneflash plan shows it step by step)\n",
+			plan.To, strings.Join(plan.Missing, "; "))
+		return exitFailure
+	}
+	opts := upgrade.Options{Servers: cfg, Library: lib, Plan: plan}
 	if so.log != "" {
 		f, err := servers.OpenLog(so.log)
 		if err != nil {
@@ -265,12 +273,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sess, err := upgrade.Start(ctx, opts)
-	if err != nil {
+	sess := upgrade.New(opts)
+	events := sess.Subscribe(context.Background()) // before Run: closed by sess.Stop after the last event
+	if err := sess.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
 		return exitFailure
 	}
-	events := sess.Subscribe(context.Background()) // closed by sess.Stop after the last event
+	if plan != nil {
+		fmt.Fprintf(stderr, "phoneflash serve: staging %d step(s) for the %s: %s\n", len(plan.Steps), plan.Model.Name, stepIDs(plan))
+	}
 	rc := sess.Servers().Config()
 	if rc.NoDHCP {
 		fmt.Fprintf(stderr, "phoneflash serve: TFTP on %s (no DHCP); %d loads; Ctrl-C stops\n", sess.Servers().TFTPAddr(), len(lib.Loads))
@@ -534,6 +545,7 @@ type serverOptions struct {
 	noDHCP, anyClient, force                 bool
 	leases, log                              string
 	firmware                                 stringList
+	model, from, to, symptom                 string // the phone and its plan
 }
 
 // serverFlags defines the server flags on fs.
@@ -556,7 +568,27 @@ func serverFlags(fs *flag.FlagSet) *serverOptions {
 	fs.IntVar(&o.blksize, "blksize", 0, "cap the TFTP block size (513-65464) for clients that negotiate badly (default: the MTU)")
 	fs.StringVar(&o.log, "log", "", "append every event to FILE as JSON lines")
 	fs.Var(&o.firmware, "firmware", "firmware folder or archive (.zip, .cop, .tar, .tar.gz); repeatable")
+	fs.StringVar(&o.model, "model", "", "the phone model: "+strings.Join(upgrade.ModelNames(), ", "))
+	fs.StringVar(&o.from, "from", "", "the load the phone runs now (default unknown: a path safe from any start)")
+	fs.StringVar(&o.to, "to", "", "the target load, e.g. P0S3-8-12-00 or SIP41.9-4-2SR3-1S")
+	fs.StringVar(&o.symptom, "symptom", "", "what a phone in trouble shows: "+strings.Join(upgrade.SymptomNames()[1:], ", "))
 	return o
+}
+
+// plan makes the plan the flags ask for: nil without --model and --to. Bad input
+// (unknown model, a load of another family, a refused step) is an *upgrade.InputError.
+func (o *serverOptions) plan(lib *firmware.Library) (*upgrade.Plan, error) {
+	if o.model == "" && o.to == "" {
+		return nil, nil
+	}
+	if o.model == "" || o.to == "" {
+		return nil, &upgrade.InputError{Msg: "give --model and --to together (and --from when you know what the phone runs)"}
+	}
+	sy, err := upgrade.ParseSymptom(o.symptom)
+	if err != nil {
+		return nil, &upgrade.InputError{Msg: "--symptom: " + err.Error()}
+	}
+	return upgrade.MakePlan(lib, upgrade.PlanRequest{Model: o.model, From: o.from, To: o.to, Symptom: sy})
 }
 
 // config turns the flags into a servers.Config; errors are bad usage.
@@ -597,6 +629,15 @@ func (o *serverOptions) config() (servers.Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// stepIDs lists a plan's loads, "A -> B -> C".
+func stepIDs(p *upgrade.Plan) string {
+	ids := make([]string, len(p.Steps))
+	for i, st := range p.Steps {
+		ids[i] = st.ID
+	}
+	return strings.Join(ids, " -> ")
 }
 
 // stringList is a repeatable string flag.

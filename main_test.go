@@ -93,6 +93,13 @@ type served struct {
 func startServe(t *testing.T, ns *servertest.NS, args ...string) *served {
 	t.Helper()
 	s := &served{proc: ns.Start(phoneflashBin(t), append([]string{"serve", "--json"}, args...)...)}
+	s.waitReady(t)
+	return s
+}
+
+// waitReady waits until serve says it serves; it fails the test when serve exits instead.
+func (s *served) waitReady(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(s.proc.Stderr(), "Ctrl-C stops") {
 		select {
@@ -105,7 +112,6 @@ func startServe(t *testing.T, ns *servertest.NS, args ...string) *served {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return s
 }
 
 // events parses what serve printed so far.

@@ -116,18 +116,25 @@ type Proc struct {
 	err    error
 }
 
-// Start runs a command in the background; it is killed when the test ends.
+// Start runs a command in the namespace in the background; it is killed when the test ends.
 func (n *NS) Start(name string, args ...string) *Proc {
 	n.t.Helper()
+	return StartProc(n.t, func(ctx context.Context) *exec.Cmd { return n.Command(ctx, name, args...) })
+}
+
+// StartProc runs the command made by cmd in the background, in this namespace (on
+// loopback: the unprivileged tests); it is killed when the test ends.
+func StartProc(t testing.TB, cmd func(ctx context.Context) *exec.Cmd) *Proc {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Proc{Cmd: n.Command(ctx, name, args...), done: make(chan struct{})}
+	p := &Proc{Cmd: cmd(ctx), done: make(chan struct{})}
 	p.Cmd.Stdout, p.Cmd.Stderr = &p.out, &p.errOut
 	if err := p.Cmd.Start(); err != nil {
 		cancel()
-		n.t.Fatalf("start %s: %v", name, err)
+		t.Fatalf("start %s: %v", p.Cmd.Path, err)
 	}
 	go func() { p.err = p.Cmd.Wait(); close(p.done) }()
-	n.t.Cleanup(func() { cancel(); <-p.done })
+	t.Cleanup(func() { cancel(); <-p.done })
 	return p
 }
 
