@@ -78,9 +78,7 @@ func TestBenchShowsProblemsWithTheirFix(t *testing.T) {
 }
 
 func TestBenchOtherDHCPServerBlocks(t *testing.T) {
-	f := newFake()
-	mac, _ := net.ParseMAC("00:11:22:33:44:55")
-	f.offers["eth0"] = []servers.Offer{{Server: netip.MustParseAddr("192.168.1.254"), MAC: mac, Offered: netip.MustParseAddr("192.168.1.77")}}
+	f := rogueFake()
 	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
 	waitFor(t, tm, "eth0")
 	press(tm, "enter")
@@ -230,9 +228,7 @@ func TestBenchNoOfferToAddWhereItCannot(t *testing.T) {
 }
 
 func TestBenchGoOnAnywayWithAnotherDHCPServer(t *testing.T) {
-	f := newFake()
-	mac, _ := net.ParseMAC("00:11:22:33:44:55")
-	f.offers["eth0"] = []servers.Offer{{Server: netip.MustParseAddr("192.168.1.254"), MAC: mac, Offered: netip.MustParseAddr("192.168.1.77")}}
+	f := rogueFake()
 	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
 	waitFor(t, tm, "eth0")
 	press(tm, "enter")
@@ -244,4 +240,12 @@ func TestBenchGoOnAnywayWithAnotherDHCPServer(t *testing.T) {
 	if m := final(t, tm); !m.cfg.Force {
 		t.Fatal("going on anyway did not set Force")
 	}
+}
+
+// rogueFake is the fake bench with another DHCP server answering on eth0.
+func rogueFake() *fakeBackend {
+	f := newFake()
+	mac, _ := net.ParseMAC("00:11:22:33:44:55")
+	f.offers["eth0"] = []servers.Offer{{Server: netip.MustParseAddr("192.168.1.254"), MAC: mac, Offered: netip.MustParseAddr("192.168.1.77")}}
+	return f
 }

@@ -130,6 +130,15 @@ func midFlash(t testing.TB) *tracked {
 	return k
 }
 
+// atMidFlash is the Watch screen at 80x24 with the phone of midFlash.
+func atMidFlash(t *testing.T) *teatestModel {
+	t.Helper()
+	tm, _ := toReset(t, preset(), sizes[0])
+	tm.Send(midFlash(t).msg())
+	waitFor(t, tm, "[Watch]", "60%")
+	return tm
+}
+
 func TestWatchShowsThePhoneAtWork(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(sz.name(), func(t *testing.T) {
@@ -147,9 +156,7 @@ func TestWatchShowsThePhoneAtWork(t *testing.T) {
 }
 
 func TestWatchFilterAndScroll(t *testing.T) {
-	tm, _ := toReset(t, preset(), sizes[0])
-	tm.Send(midFlash(t).msg())
-	waitFor(t, tm, "[Watch]", "60%")
+	tm := atMidFlash(t)
 	press(tm, "/")
 	typeText(tm, "sb")
 	press(tm, "enter")
@@ -190,9 +197,7 @@ func TestWatchSeveralPhones(t *testing.T) {
 }
 
 func TestQuitWhileFlashingAsksFirst(t *testing.T) {
-	tm, _ := toReset(t, preset(), sizes[0])
-	tm.Send(midFlash(t).msg())
-	waitFor(t, tm, "60%")
+	tm := atMidFlash(t)
 	press(tm, "q")
 	waitFor(t, tm, "A phone is flashing (00:1e:4a:12:34:56). Stop the servers and quit? y/N")
 	press(tm, "n")
@@ -242,9 +247,7 @@ func TestDoneAfterTheLastStep(t *testing.T) {
 }
 
 func TestEnterOnWatchFinishesAfterAsking(t *testing.T) {
-	tm, _ := toReset(t, preset(), sizes[0])
-	tm.Send(midFlash(t).msg())
-	waitFor(t, tm, "60%")
+	tm := atMidFlash(t)
 	press(tm, "enter")
 	waitFor(t, tm, "still at work: finish anyway")
 	press(tm, "ctrl+c") // not a yes to finishing: the quit question instead
@@ -277,9 +280,7 @@ func TestWatchShowsTheTrackersHints(t *testing.T) {
 }
 
 func TestWatchSaysWhenTheServersStopped(t *testing.T) {
-	tm, _ := toReset(t, preset(), sizes[0])
-	tm.Send(midFlash(t).msg())
-	waitFor(t, tm, "60%")
+	tm := atMidFlash(t)
 	tm.Send(sessionEndedMsg{err: errors.New("DHCP: read udp 0.0.0.0:67: use of closed network connection")})
 	waitFor(t, tm, "The servers stopped: DHCP: read udp")
 	m := final(t, tm)
