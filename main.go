@@ -129,7 +129,6 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("phoneflash", "[flags]", "The wizard: choose the interface, the firmware and the phone, start the servers,\n"+
 		"reset the phone, watch every step. With --iface, --firmware, --model, --from and --to it opens at Ready.", stderr)
 	so := serverFlags(fs)
-	model, from, to := &so.model, &so.from, &so.to
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -138,8 +137,8 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		sy, err = upgrade.ParseSymptom(so.symptom)
 	}
-	if err == nil && *model != "" {
-		_, err = upgrade.FindModel(*model)
+	if err == nil && so.model != "" {
+		_, err = upgrade.FindModel(so.model)
 	}
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
@@ -162,7 +161,7 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	if !filepath.IsAbs(logPath) {
 		logPath = filepath.Join(wd, logPath)
 	}
-	res, err := ui.Run(upgrade.Bench{ReportDir: wd}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: *model, From: *from, To: *to,
+	res, err := ui.Run(upgrade.Bench{ReportDir: wd}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: so.model, From: so.from, To: so.to,
 		Symptom: sy, OpenLog: func() (io.WriteCloser, string, error) { f, err := servers.OpenLog(logPath); return f, logPath, err }})
 	res.WriteSummary(stdout)
 	for _, e := range []error{err, res.Err} {
