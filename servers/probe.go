@@ -28,14 +28,10 @@ func (o Offer) String() string {
 // Probe broadcasts a DISCOVER (broadcast flag set) from iface, twice, and collects the
 // OFFERs of every server that answers within window. It reads them from a packet socket,
 // so it sees the sender's MAC and replies unicast to our MAC as well. Needs root or
-// CAP_NET_RAW; on loopback there is nothing to probe and it returns nothing.
-func Probe(ctx context.Context, iface string, window time.Duration) ([]Offer, error) {
-	return probe(ctx, iface, window, "")
-}
-
-// probe is Probe with option 60 set to class when it is not empty: a server that only
-// answers that class of client (another phoneflash) is found too.
-func probe(ctx context.Context, iface string, window time.Duration, class string) ([]Offer, error) {
+// CAP_NET_RAW; on loopback there is nothing to probe and it returns nothing. The
+// DISCOVER carries option 60 = class when it is not empty, so a server that answers only
+// that class of client (another phoneflash) is found too.
+func Probe(ctx context.Context, iface string, window time.Duration, class string) ([]Offer, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return nil, &Problem{Kind: NoInterface, Err: err, Msg: fmt.Sprintf("there is no network interface %q", iface),

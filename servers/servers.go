@@ -39,7 +39,7 @@ func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, erro
 	}
 	var warnings []string
 	if !rc.NoDHCP && !rc.loopback {
-		offers, err := probe(ctx, rc.Iface, rc.ProbeWindow, rc.ClassPrefix)
+		offers, err := Probe(ctx, rc.Iface, rc.ProbeWindow, rc.ClassPrefix)
 		switch {
 		case err != nil && !rc.Force:
 			return nil, err

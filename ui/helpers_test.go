@@ -54,7 +54,7 @@ type fakeBackend struct {
 	probed   []string
 	added    []string
 	addErr   error
-	start    func(ctx context.Context, o upgrade.Options) (*upgrade.Session, error)
+	start    func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error)
 	reports  int
 }
 
@@ -127,12 +127,12 @@ func (f *fakeBackend) CompletePath(prefix string) []string {
 	return out
 }
 
-func (f *fakeBackend) Start(ctx context.Context, o upgrade.Options) (*upgrade.Session, error) {
+func (f *fakeBackend) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
 	if f.start == nil {
-		return nil, &servers.Problem{Kind: servers.NeedPrivilege, Msg: "DHCP: no permission to listen on 0.0.0.0:67 (UDP port 67 is privileged)",
+		return nil, nil, &servers.Problem{Kind: servers.NeedPrivilege, Msg: "DHCP: no permission to listen on 0.0.0.0:67 (UDP port 67 is privileged)",
 			Fix: "run it as root (sudo phoneflash ...)"}
 	}
-	return f.start(ctx, o)
+	return f.start(ctx, sub, o)
 }
 
 func (f *fakeBackend) WriteReport(s *upgrade.Session) (string, error) {
@@ -146,9 +146,9 @@ func (f *fakeBackend) WriteReport(s *upgrade.Session) (string, error) {
 }
 
 // loopbackStart starts a real Session on loopback with free ports (no phone).
-func loopbackStart(ctx context.Context, o upgrade.Options) (*upgrade.Session, error) {
+func loopbackStart(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
 	o.Servers = servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco"}
-	return upgrade.Start(ctx, o)
+	return upgrade.StartWatched(ctx, sub, o)
 }
 
 // preset is the seed chain fully preselected, as the command line can give it.

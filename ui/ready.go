@@ -88,14 +88,16 @@ func (m *Model) startServers() tea.Cmd {
 		if msg.log != nil {
 			o.Log, o.LogPath = msg.log, msg.logPath
 		}
-		sess, err := b.Start(ctx, o)
+		// Subscribed before the Session runs: the start-up probe's findings and a phone
+		// that is already asking are on screen too.
+		sub, unsub := context.WithCancel(ctx)
+		sess, events, err := b.Start(ctx, sub, o)
 		if err != nil {
+			unsub()
 			msg.err = err
 			return msg
 		}
-		// Subscribe before anything else runs here: the phone may already be asking.
-		sub, unsub := context.WithCancel(ctx)
-		msg.sess, msg.events, msg.unsub = sess, sess.Subscribe(sub), unsub
+		msg.sess, msg.events, msg.unsub = sess, events, unsub
 		msg.info = infoOf(sess)
 		return msg
 	})

@@ -302,12 +302,12 @@ func TestPreselectedInterfaceMissing(t *testing.T) {
 
 func TestReadyStartAnywayWithAnotherDHCPServer(t *testing.T) {
 	f := newFake()
-	f.start = func(ctx context.Context, o upgrade.Options) (*upgrade.Session, error) {
+	f.start = func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
 		if !o.Servers.Force {
-			return nil, &servers.Problem{Kind: servers.OtherDHCP, Msg: "another DHCP server answers on eth0: 192.168.1.254",
+			return nil, nil, &servers.Problem{Kind: servers.OtherDHCP, Msg: "another DHCP server answers on eth0: 192.168.1.254",
 				Fix: "switch it off or unplug it from this network (phones would boot from it); --force starts anyway"}
 		}
-		return loopbackStart(ctx, o)
+		return loopbackStart(ctx, sub, o)
 	}
 	tm := run(t, New(f, preset()), sizes[0])
 	waitFor(t, tm, "enter starts the servers")

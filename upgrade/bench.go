@@ -26,9 +26,10 @@ func (Bench) Interfaces() ([]servers.Interface, error) { return servers.Interfac
 // Check lists what stands in the way of serving with cfg.
 func (Bench) Check(cfg servers.Config) []*servers.Problem { return servers.CheckInterface(cfg) }
 
-// Probe looks for other DHCP servers on iface.
+// Probe looks for other DHCP servers on iface, asking as a Cisco phone would (a server
+// that answers only phones is found too).
 func (Bench) Probe(ctx context.Context, iface string) ([]servers.Offer, error) {
-	return servers.Probe(ctx, iface, servers.DefaultProbeWindow)
+	return servers.Probe(ctx, iface, servers.DefaultProbeWindow, "Cisco Systems, Inc. IP Phone")
 }
 
 // AddAddress runs `ip addr add CIDR dev IFACE` (Linux, root): the wizard offers it,
@@ -76,8 +77,10 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
-// Start starts a Session.
-func (Bench) Start(ctx context.Context, o Options) (*Session, error) { return Start(ctx, o) }
+// Start starts a Session, subscribed before it runs (see StartWatched).
+func (Bench) Start(ctx, sub context.Context, o Options) (*Session, <-chan servers.Event, error) {
+	return StartWatched(ctx, sub, o)
+}
 
 // WriteReport writes the session report as phoneflash-report-<time>.json in ReportDir.
 func (b Bench) WriteReport(s *Session) (string, error) {

@@ -60,6 +60,17 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 	return s, nil
 }
 
+// StartWatched is Start with a subscription (ended by sub) made before the Session
+// runs, so the caller misses nothing: the wizard's way.
+func StartWatched(ctx, sub context.Context, o Options) (*Session, <-chan servers.Event, error) {
+	s := New(o)
+	events := s.Subscribe(sub)
+	if err := s.Run(ctx); err != nil {
+		return nil, nil, err
+	}
+	return s, events, nil
+}
+
 // New makes a Session that does not run yet: subscribe first, then Run, to see every
 // event from the very start (a rogue DHCP server found by the start-up probe).
 func New(o Options) *Session {

@@ -85,7 +85,7 @@ func (d *Demo) CompletePath(prefix string) []string {
 // Start starts the Session on loopback (whatever o.Servers says: free ports, unicast
 // replies) and, after BootAfter, a virtual phone of the plan's model running the plan's
 // starting load, just factory reset. The phone stops with the Session.
-func (d *Demo) Start(ctx context.Context, o upgrade.Options) (*upgrade.Session, error) {
+func (d *Demo) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
 	o.Servers = servers.Config{Iface: loopback.Name, ServerIP: loopback.Addrs[0].Addr(),
 		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco", Lease: o.Servers.Lease}
 	model, from := "7960", ""
@@ -94,21 +94,21 @@ func (d *Demo) Start(ctx context.Context, o upgrade.Options) (*upgrade.Session, 
 	}
 	m, err := upgrade.FindModel(model)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	timing := DemoTiming(m)
 	if d.Timing != nil {
 		timing = *d.Timing
 	}
-	sess, err := upgrade.Start(ctx, o)
+	sess, events, err := upgrade.StartWatched(ctx, sub, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	phone, err := New(Config{Model: model, From: from, FactoryReset: true, Timing: &timing,
 		DHCPPort: int(sess.Servers().DHCPAddr().Port()), TFTPPort: int(sess.Servers().TFTPAddr().Port())})
 	if err != nil {
 		sess.Stop()
-		return nil, fmt.Errorf("the demo's phone: %w", err)
+		return nil, nil, fmt.Errorf("the demo's phone: %w", err)
 	}
 	after := d.BootAfter
 	if after == 0 {
@@ -141,7 +141,7 @@ func (d *Demo) Start(ctx context.Context, o upgrade.Options) (*upgrade.Session, 
 		}
 		d.record(res, err)
 	}()
-	return sess, nil
+	return sess, events, nil
 }
 
 func (d *Demo) record(r Result, err error) {

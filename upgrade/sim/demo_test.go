@@ -65,10 +65,18 @@ func TestDemoStartsOnLoopbackAndStopsWithTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	asked := servers.Config{Iface: "eth0", ServerIP: netip.MustParseAddr("192.168.1.1"), DHCPPort: 67, TFTPPort: 69}
-	s, err := d.Start(context.Background(), upgrade.Options{Servers: asked, Library: lib, Plan: plan})
+	s, events, err := d.Start(context.Background(), context.Background(), upgrade.Options{Servers: asked, Library: lib, Plan: plan})
 	if err != nil {
 		t.Fatal(err)
 	}
+	kinds := make(chan []servers.Kind, 1)
+	go func() { // every event from the start: the first is the phone's DISCOVER
+		var ks []servers.Kind
+		for e := range events {
+			ks = append(ks, e.Kind)
+		}
+		kinds <- ks
+	}()
 	rc := s.Servers().Config()
 	if rc.Iface != "lo" || !s.Servers().DHCPAddr().Addr().IsLoopback() || s.Servers().DHCPAddr().Port() == 67 ||
 		s.Servers().TFTPAddr().Port() == 69 {
@@ -86,6 +94,9 @@ func TestDemoStartsOnLoopbackAndStopsWithTheSession(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.Stop()
+	if ks := <-kinds; len(ks) == 0 || ks[0] != servers.DHCPDiscover {
+		t.Fatalf("events from the start: %v", ks)
+	}
 	res, err := d.Wait()
 	if err != nil || len(res) != 1 || !res[0].Runs("P0S3-8-12-00") {
 		t.Fatalf("phone %+v %v", res, err)
@@ -100,7 +111,7 @@ func TestDemoPhoneStopsWhenTheSessionStopsEarly(t *testing.T) {
 	d := newDemo(t)
 	d.BootAfter = time.Hour // the Session stops before the phone powers on
 	lib, _ := d.OpenFirmware("7940-7960")
-	s, err := d.Start(context.Background(), upgrade.Options{Library: lib})
+	s, _, err := d.Start(context.Background(), context.Background(), upgrade.Options{Library: lib})
 	if err != nil {
 		t.Fatal(err)
 	}
