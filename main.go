@@ -218,6 +218,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", "--iface IF --firmware PATH [flags]",
 		"Serve DHCP (option 150 = us) and TFTP over the firmware on one interface, headless:\n"+
@@ -316,6 +317,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	return code
 }
+
 func runFirmware(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("firmware", "[--json] [--verbose] PATH...",
 		"Lists the firmware loads found in folders (searched recursively) and in archives as downloaded\n"+
@@ -365,6 +367,7 @@ func runFirmware(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
 func runPlan(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("plan", "--model M --to LOAD [--from LOAD] --firmware PATH [--json] [--symptom S]",
 		"Plans the incremental steps that take a phone from its current load to the target, with the\n"+
@@ -436,6 +439,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
 func runModels(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("models", "[--json]",
 		"Lists the phone models phoneflash knows: family, default-loads file, protocols, XMLDefault IDs,\n"+
@@ -460,6 +464,7 @@ func runModels(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
 func runSimulate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("simulate", "--model M [--from LOAD] [--mac MAC] [--iface IF] [--server IP] [--dhcp-port N] [--tftp-port N] [--expect LOAD] [--json] [--realtime] [faults]",
 		"A virtual phone: it boots like the real one against any DHCP and TFTP server (ours, or\n"+
