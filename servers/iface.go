@@ -92,6 +92,11 @@ func CheckInterface(cfg Config) []*Problem {
 		return append(probs, asProblem(err))
 	}
 	socks.close()
+	if !rc.loopback {
+		if p := firewallProblem(rc.Iface, rc.DHCPPort, rc.TFTPPort, rc.NoDHCP); p != nil {
+			probs = append(probs, p)
+		}
+	}
 	return probs
 }
 

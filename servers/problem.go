@@ -26,6 +26,7 @@ const (
 	PortInUse     ProblemKind = "port-in-use"    // another program holds the port
 	OtherDHCP     ProblemKind = "other-dhcp"     // the probe found another DHCP server
 	SocketFailed  ProblemKind = "socket"         // anything else the OS refused
+	Firewall      ProblemKind = "firewall"       // the host firewall likely drops the phones' requests: a warning
 )
 
 // Problem is a start-up problem: what is wrong and what to do about it. It is the

@@ -1,0 +1,4 @@
+package servers
+
+// FirewallVerdict lets the external tests read rulesets.
+var FirewallVerdict = firewallVerdict

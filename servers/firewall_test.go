@@ -1,0 +1,64 @@
+package servers_test
+
+import (
+	"strings"
+	"testing"
+
+	"phoneflash/servers"
+	"phoneflash/servers/servertest"
+)
+
+const dropAll = `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif "lo" accept
+		tcp dport 22 accept
+	}
+}
+`
+
+func TestFirewallVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		name, ruleset string
+		ports         []int
+		want          string // "" = no problem; else a part of the fix
+	}{
+		{"no firewall", "", []int{67, 69}, ""},
+		{"accept policy", strings.Replace(dropAll, "policy drop", "policy accept", 1), []int{67, 69}, ""},
+		{"drop, nothing open", dropAll, []int{67, 69}, "udp dport { 67, 69 } accept"},
+		{"drop, TFTP only", dropAll, []int{69}, "udp dport 69 accept"},
+		{"drop, both open", strings.Replace(dropAll, "tcp dport 22", "udp dport { 67, 69 } accept\n\t\ttcp dport 22", 1), []int{67, 69}, ""},
+		{"drop, by name", strings.Replace(dropAll, "tcp dport 22", "udp dport bootps accept\n\t\tudp dport tftp", 1), []int{67, 69}, ""},
+		{"drop, only DHCP open", strings.Replace(dropAll, "tcp dport 22", "udp dport 67", 1), []int{67, 69}, "udp dport 69 accept"},
+		{"port 670 is not 67", strings.Replace(dropAll, "tcp dport 22", "udp dport 670", 1), []int{67}, "udp dport 67 accept"},
+		{"unprivileged test ports", dropAll, []int{6767}, "udp dport 6767 accept"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := servers.FirewallVerdict(tc.ruleset, "eth1", tc.ports)
+			switch {
+			case tc.want == "" && p != nil:
+				t.Fatalf("unexpected problem: %v", p)
+			case tc.want != "" && (p == nil || !strings.Contains(p.Fix, tc.want) || !strings.Contains(p.Fix, "iifname eth1") || !p.Warning):
+				t.Fatalf("problem %+v, want a warning whose fix has %q", p, tc.want)
+			}
+		})
+	}
+}
+
+// The verdict on what nft really prints for a ruleset like the ones firewalld and
+// ufw leave behind, made in a namespace of the test's own.
+func TestFirewallVerdictOnRealNft(t *testing.T) {
+	servertest.Require(t, "nft")
+	ns := servertest.NewNS(t, "fw")
+	ns.Run("nft", "add", "table", "inet", "filter")
+	ns.Run("nft", "add chain inet filter input { type filter hook input priority 0 ; policy drop ; }")
+	ns.Run("nft", "add", "rule", "inet", "filter", "input", "tcp", "dport", "22", "accept")
+	if p := servers.FirewallVerdict(ns.Run("nft", "list", "ruleset"), "veth0", []int{67, 69}); p == nil {
+		t.Fatal("a drop policy with nothing open for 67/69 went unnoticed")
+	}
+	ns.Run("nft", "add", "rule", "inet", "filter", "input", "udp", "dport", "{", "67,", "69", "}", "accept")
+	if p := servers.FirewallVerdict(ns.Run("nft", "list", "ruleset"), "veth0", []int{67, 69}); p != nil {
+		t.Fatalf("ports open, still warned: %v", p)
+	}
+}
