@@ -279,3 +279,65 @@ func readTrace(t *testing.T, path string) []servers.Event {
 	}
 	return out
 }
+
+// Two phones on one bench, each on its own step: staging one must not move the other
+// (per-MAC SEP files), and the tracker tells them apart by their leased addresses.
+func TestTwoPhonesAtOnce(t *testing.T) {
+	c := chains[0] // the 7960 seed chain
+	plan, lib := makePlan(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, events, err := upgrade.StartWatched(ctx, ctx, upgrade.Options{Library: lib, Plan: plan, Servers: servers.Config{
+		Iface: "lo", ServerIP: netip.MustParseAddr("127.0.0.1"), PoolStart: netip.MustParseAddr("127.0.0.100"), PoolSize: 20,
+		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := map[string]string{}
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for e := range events {
+			if e.Kind == servers.UpgradeDone {
+				done[e.MAC] = e.Load
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, m := range []string{"00:1e:4a:00:00:01", "00:1e:4a:00:00:02"} {
+		mac, _ := net.ParseMAC(m)
+		ph, err := sim.New(sim.Config{Model: "7960", From: c.simFrom, MAC: mac, Server: net.IPv4(127, 0, 0, 1),
+			DHCPPort: int(s.Servers().DHCPAddr().Port()), TFTPPort: int(s.Servers().TFTPAddr().Port())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := ph.Run(ctx)
+			if err == nil && !res.Runs(c.to) {
+				err = fmt.Errorf("ended on %q", res.Running)
+			}
+			errs[i] = err
+		}()
+		time.Sleep(150 * time.Millisecond) // the second phone starts a step behind
+	}
+	wg.Wait()
+	time.Sleep(100 * time.Millisecond)
+	phones := s.Phones()
+	s.Stop()
+	<-collected
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("phone %d: %v", i+1, err)
+		}
+	}
+	if len(done) != 2 || done["00:1e:4a:00:00:01"] != c.to || done["00:1e:4a:00:00:02"] != c.to {
+		t.Errorf("upgrade.done per phone: %v", done)
+	}
+	if len(phones) != 2 {
+		t.Errorf("tracker knows %d phones, want 2", len(phones))
+	}
+}
