@@ -46,6 +46,7 @@ func DemoTiming(m upgrade.Model) Timing {
 	t := DefaultTiming(m, false)
 	t.PowerOn, t.AfterLease, t.Flash, t.Retry, t.PowerOff = 1200*time.Millisecond, 300*time.Millisecond,
 		2*time.Second, time.Second, time.Second
+	t.Block = 50 * time.Millisecond // a 12 KB .sb2 takes about a second: the Watch screen's bar moves
 	return t
 }
 

@@ -219,6 +219,7 @@ func (p *Phone) boot(ctx context.Context, tr *transport, n int) (bootEnd, error)
 		retries: p.timing.TFTPRetries,
 		blksize: p.cfg.BlockSize,
 		drop:    p.drop(),
+		pace:    p.timing.Block,
 	}, tftpFrom: l.TFTPFrom}
 	end, err := b.walk(ctx)
 	if p.st.factoryReset && end != bootCut {

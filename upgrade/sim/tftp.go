@@ -63,6 +63,7 @@ type tftpClient struct {
 	retries int                          // resends of the last packet before giving up
 	blksize int                          // 0: no options
 	drop    func() bool                  // loss fault: true drops the datagram just read
+	pace    time.Duration                // wait before each ACK (Timing.Block)
 }
 
 // fetch is one read request.
@@ -189,6 +190,9 @@ func (c *tftpClient) get(ctx context.Context, f fetch) (fetched, error) {
 			res.data = append(res.data, p.Data...)
 			if f.cutAt > 0 && int64(len(res.data)) >= f.cutAt {
 				return res, errPowerCut // silent: no ACK, no ERROR, the socket just goes away
+			}
+			if err := sleep(ctx, c.pace); err != nil {
+				return res, err
 			}
 			last = appendACK(nil, p.Block)
 			if err := send(last, to); err != nil {

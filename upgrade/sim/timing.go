@@ -16,6 +16,7 @@ type Timing struct {
 	Flash      time.Duration // writing a load to flash: the long silence
 	Retry      time.Duration // between the requests of a loop (AUTH FAIL, missing file)
 	PowerOff   time.Duration // dark time after a power cut
+	Block      time.Duration // wait before acknowledging each data block: a slow link (the demo's moving progress bar)
 
 	DHCPTimeout time.Duration // first DHCP wait, doubled per try
 	DHCPTries   int
