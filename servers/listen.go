@@ -34,13 +34,23 @@ func (rc *resolved) listen() (*sockets, error) {
 	}
 	var err error
 	tftpAddr := netip.AddrPortFrom(rc.ServerIP, uint16(rc.TFTPPort))
+	tftpDev := dev
+	if !canBindDevice {
+		tftpDev = "" // the interface's own address keeps TFTP to that network
+	}
 	// IP_PKTINFO before bind: pin reads the local address and the interface MTU from it,
 	// and enabling it only inside Serve loses it for requests that arrive first.
-	if s.tftp, err = listenUDP(tftpAddr, dev, optPktInfo); err != nil {
-		return nil, bindProblem("TFTP", tftpAddr, dev, err)
+	if s.tftp, err = listenUDP(tftpAddr, tftpDev, optPktInfo); err != nil {
+		return nil, bindProblem("TFTP", tftpAddr, tftpDev, err)
 	}
 	if rc.NoDHCP {
 		return s, nil
+	}
+	if !canBindDevice && !rc.loopback {
+		s.close()
+		return nil, &Problem{Kind: SocketFailed,
+			Msg: fmt.Sprintf("DHCP: serving on one interface (%s) needs Linux: elsewhere the server would answer every network this machine is on", dev),
+			Fix: "run phoneflash on Linux (a live USB stick will do), or give --no-dhcp and let the office DHCP point option 150 at " + rc.ServerIP.String()}
 	}
 	if rc.loopback {
 		dhcpAddr := netip.AddrPortFrom(rc.ServerIP, uint16(rc.DHCPPort))

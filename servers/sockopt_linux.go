@@ -4,6 +4,9 @@ import "syscall"
 
 type sockOpt func(fd int) error
 
+// canBindDevice: Linux can tie a socket to one interface (SO_BINDTODEVICE).
+const canBindDevice = true
+
 func bindToDevice(fd int, dev string) error {
 	return syscall.SetsockoptString(fd, syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, dev)
 }
