@@ -38,8 +38,7 @@ type Session struct {
 	mu      sync.Mutex // guards tracker (read by Phones from the UI goroutine)
 	tracker *Tracker
 
-	stageMu  sync.Mutex
-	lastStep map[string]int // mac -> step staged for it ("" = the shared files)
+	lastStep map[string]int // mac -> step staged for it ("" = the shared files); guarded by mu once follow runs
 
 	logDone func() error // waits for the log writer; nil without a log
 	logErr  error
@@ -163,8 +162,6 @@ func (s *Session) stageStep(step int, mac string) {
 	if p == nil || step < 0 || step >= len(p.Steps) {
 		return
 	}
-	s.stageMu.Lock()
-	defer s.stageMu.Unlock()
 	if last, ok := s.lastStep[mac]; ok && last == step {
 		return
 	}
