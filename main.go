@@ -133,9 +133,9 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	cfg, err := so.config() // no --iface: the Bench screen asks
-	var sy upgrade.Symptom
+	var req upgrade.PlanRequest
 	if err == nil {
-		sy, err = upgrade.ParseSymptom(so.symptom)
+		req, err = so.request()
 	}
 	if err == nil && so.model != "" {
 		_, err = upgrade.FindModel(so.model)
@@ -161,18 +161,9 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	if !filepath.IsAbs(logPath) {
 		logPath = filepath.Join(wd, logPath)
 	}
-	res, err := ui.Run(upgrade.Bench{ReportDir: wd}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: so.model, From: so.from, To: so.to,
-		Symptom: sy, OpenLog: func() (io.WriteCloser, string, error) { f, err := servers.OpenLog(logPath); return f, logPath, err }})
-	res.WriteSummary(stdout)
-	for _, e := range []error{err, res.Err} {
-		if e != nil {
-			fmt.Fprintf(stderr, "phoneflash: %v\n", e)
-		}
-	}
-	if err != nil || res.Err != nil {
-		return exitFailure
-	}
-	return exitOK
+	res, err := ui.Run(upgrade.Bench{ReportDir: wd}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: req.Model,
+		From: req.From, To: req.To, Symptom: req.Symptom, OpenLog: logOpener(logPath)})
+	return wizardEnded("phoneflash", res, err, nil, stdout, stderr)
 }
 
 // demoFirmware is the sample firmware of `phoneflash demo`: the 7940/7960 seed chain.
@@ -205,12 +196,26 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	loopback := servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort} // what Demo.Start binds
 	res, err := ui.Run(d, ui.Options{Servers: loopback, Firmware: []string{d.Name},
 		Model: "7960", From: "P00303010102", To: "P0S3-8-12-00", Walk: true, Title: "phoneflash demo",
-		OpenLog: func() (io.WriteCloser, string, error) { f, err := servers.OpenLog(logPath); return f, logPath, err }})
+		OpenLog: logOpener(logPath)})
 	_, phoneErr := d.Wait()
+	return wizardEnded("phoneflash demo", res, err, phoneErr, stdout, stderr)
+}
+
+// logOpener opens the event log at path when the wizard starts the servers.
+func logOpener(path string) func() (io.WriteCloser, string, error) {
+	return func() (io.WriteCloser, string, error) {
+		f, err := servers.OpenLog(path)
+		return f, path, err
+	}
+}
+
+// wizardEnded prints the wizard's summary and its errors; note (the demo phone's fate)
+// is said but does not fail the run.
+func wizardEnded(name string, res ui.Result, err, note error, stdout, stderr io.Writer) int {
 	res.WriteSummary(stdout)
-	for _, e := range []error{err, res.Err, phoneErr} {
+	for _, e := range []error{err, res.Err, note} {
 		if e != nil {
-			fmt.Fprintf(stderr, "phoneflash demo: %v\n", e)
+			fmt.Fprintf(stderr, "%s: %v\n", name, e)
 		}
 	}
 	if err != nil || res.Err != nil {
@@ -373,22 +378,17 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		"Plans the incremental steps that take a phone from its current load to the target, with the\n"+
 			"loads found in the firmware given, and says what is missing. Exit status: 0 when every step's\n"+
 			"load is at hand and complete, 1 when one is missing or incomplete, 2 on bad usage.", stderr)
-	model := fs.String("model", "", "the phone model: "+strings.Join(upgrade.ModelNames(), ", ")+" (CP-7960G works too)")
-	to := fs.String("to", "", "the target load, e.g. P0S3-8-12-00 or SIP41.9-4-2SR3-1S")
-	from := fs.String("from", "", "the load the phone runs now; leave out when unknown (the plan is then safe from any start)")
-	var paths []string
-	fs.Func("firmware", "a folder or a downloaded archive (.zip, .cop, .tar, .tar.gz); repeatable", func(p string) error {
-		paths = append(paths, p)
-		return nil
-	})
+	var po phoneOptions
+	phoneFlags(fs, &po)
+	var paths stringList
+	fs.Var(&paths, "firmware", "a folder or a downloaded archive (.zip, .cop, .tar, .tar.gz); repeatable")
 	asJSON := fs.Bool("json", false, "print the plan as one JSON object")
-	symptom := fs.String("symptom", "", "what a phone to rescue shows: "+strings.Join(upgrade.SymptomNames(), ", "))
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	paths = append(paths, fs.Args()...) // firmware may also follow the flags
 	var missing []string
-	for _, f := range []struct{ name, value string }{{"--model", *model}, {"--to", *to}} {
+	for _, f := range []struct{ name, value string }{{"--model", po.model}, {"--to", po.to}} {
 		if strings.TrimSpace(f.value) == "" {
 			missing = append(missing, f.name)
 		}
@@ -401,9 +401,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 			strings.Join(missing, " and "))
 		return exitUsage
 	}
-	sym, err := upgrade.ParseSymptom(*symptom)
+	req, err := po.request()
 	if err != nil {
-		fmt.Fprintf(stderr, "phoneflash plan: --symptom: %v\n", err)
+		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
 		return exitUsage
 	}
 	lib, err := firmware.Open(paths...)
@@ -414,7 +414,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	for _, p := range lib.Problems {
 		fmt.Fprintf(stderr, "phoneflash plan: firmware %s: %s\n", p.Source, p.Error)
 	}
-	p, err := upgrade.MakePlan(lib, upgrade.PlanRequest{Model: *model, From: *from, To: *to, Symptom: sym})
+	p, err := upgrade.MakePlan(lib, req)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
 		var bad *upgrade.InputError
@@ -549,7 +549,27 @@ type serverOptions struct {
 	noDHCP, anyClient, force                 bool
 	leases, log                              string
 	firmware                                 stringList
-	model, from, to, symptom                 string // the phone and its plan
+	phoneOptions
+}
+
+// phoneOptions are the flags that name the phone and its plan (the wizard, serve, plan).
+type phoneOptions struct{ model, from, to, symptom string }
+
+// phoneFlags defines --model, --from, --to and --symptom on fs.
+func phoneFlags(fs *flag.FlagSet, o *phoneOptions) {
+	fs.StringVar(&o.model, "model", "", "the phone model: "+strings.Join(upgrade.ModelNames(), ", ")+" (CP-7960G works too)")
+	fs.StringVar(&o.from, "from", "", "the load the phone runs now (default unknown: a path safe from any start)")
+	fs.StringVar(&o.to, "to", "", "the target load, e.g. P0S3-8-12-00 or SIP41.9-4-2SR3-1S")
+	fs.StringVar(&o.symptom, "symptom", "", "what a phone in trouble shows: "+strings.Join(upgrade.SymptomNames()[1:], ", "))
+}
+
+// request is the plan request the flags make; a bad --symptom is an *upgrade.InputError.
+func (o *phoneOptions) request() (upgrade.PlanRequest, error) {
+	sy, err := upgrade.ParseSymptom(o.symptom)
+	if err != nil {
+		return upgrade.PlanRequest{}, &upgrade.InputError{Msg: "--symptom: " + err.Error()}
+	}
+	return upgrade.PlanRequest{Model: o.model, From: o.from, To: o.to, Symptom: sy}, nil
 }
 
 // serverFlags defines the server flags on fs.
@@ -572,10 +592,7 @@ func serverFlags(fs *flag.FlagSet) *serverOptions {
 	fs.IntVar(&o.blksize, "blksize", 0, "cap the TFTP block size (513-65464) for clients that negotiate badly (default: the MTU)")
 	fs.StringVar(&o.log, "log", "", "append every event to FILE as JSON lines")
 	fs.Var(&o.firmware, "firmware", "firmware folder or archive (.zip, .cop, .tar, .tar.gz); repeatable")
-	fs.StringVar(&o.model, "model", "", "the phone model: "+strings.Join(upgrade.ModelNames(), ", "))
-	fs.StringVar(&o.from, "from", "", "the load the phone runs now (default unknown: a path safe from any start)")
-	fs.StringVar(&o.to, "to", "", "the target load, e.g. P0S3-8-12-00 or SIP41.9-4-2SR3-1S")
-	fs.StringVar(&o.symptom, "symptom", "", "what a phone in trouble shows: "+strings.Join(upgrade.SymptomNames()[1:], ", "))
+	phoneFlags(fs, &o.phoneOptions)
 	return o
 }
 
@@ -588,11 +605,11 @@ func (o *serverOptions) plan(lib *firmware.Library) (*upgrade.Plan, error) {
 	if o.model == "" || o.to == "" {
 		return nil, &upgrade.InputError{Msg: "give --model and --to together (and --from when you know what the phone runs)"}
 	}
-	sy, err := upgrade.ParseSymptom(o.symptom)
+	req, err := o.request()
 	if err != nil {
-		return nil, &upgrade.InputError{Msg: "--symptom: " + err.Error()}
+		return nil, err
 	}
-	return upgrade.MakePlan(lib, upgrade.PlanRequest{Model: o.model, From: o.from, To: o.to, Symptom: sy})
+	return upgrade.MakePlan(lib, req)
 }
 
 // config turns the flags into a servers.Config; errors are bad usage.
