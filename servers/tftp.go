@@ -29,8 +29,7 @@ type tftpServer struct {
 	bus      *Bus
 	conn     *net.UDPConn
 	stopping atomic.Bool
-	stop     chan struct{} // closed when stopping: duplicates stop waiting
-	served   chan error    // Serve's result
+	served   chan error // Serve's result
 
 	mu     sync.Mutex
 	active map[transferKey]*transfer
@@ -50,7 +49,7 @@ type transfer struct {
 }
 
 func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpServer {
-	t := &tftpServer{root: root, bus: bus, conn: conn, stop: make(chan struct{}), served: make(chan error, 1),
+	t := &tftpServer{root: root, bus: bus, conn: conn, served: make(chan error, 1),
 		active: map[transferKey]*transfer{}, loopErrs: limiter{every: quietFor},
 		buffers: sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}}
 	t.srv = tftp.NewServer(t.read, t.write)
@@ -74,7 +73,6 @@ func (t *tftpServer) start() {
 // socket and waits for every transfer goroutine.
 func (t *tftpServer) shutdown() error {
 	t.stopping.Store(true)
-	close(t.stop)
 	t.srv.Shutdown()
 	return <-t.served
 }
@@ -97,11 +95,9 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	if first := t.begin(key, tr); first != nil {
 		// The client resent its request before our first packet reached it. Answering
 		// would start a second transfer towards the same client port; stay silent until
-		// the first one is over.
-		select {
-		case <-first.done:
-		case <-t.stop:
-		}
+		// the first one is over (on shutdown it stops at its next block). Returning
+		// earlier would let pin's hook report this handler under the first one's key.
+		<-first.done
 		return fmt.Errorf("duplicate request for %q from %s: already served", asked, &ra)
 	}
 	defer t.end(key, tr)
@@ -219,7 +215,9 @@ func (h hook) record(st tftp.TransferStats) {
 	h.t.mu.Lock()
 	tr := h.t.active[transferKey{st.RemoteAddr.String(), st.Tid, st.Filename}]
 	h.t.mu.Unlock()
-	if tr != nil && tr.sending.Load() {
+	// DatagramsSent == 0: a handler that sent nothing (a duplicate request) under the
+	// same key as the transfer that is sending.
+	if tr != nil && tr.sending.Load() && st.DatagramsSent > 0 {
 		tr.stats = st // read by the same goroutine after ReadFrom returns
 	}
 }

@@ -337,6 +337,35 @@ func TestTFTPDuplicateRequestDoesNotBreakTransfer(t *testing.T) {
 	}
 }
 
+// A duplicate request still waiting when the servers stop: Stop waits for the first
+// transfer to end at its next block, and (under -race) nothing writes the first
+// transfer's statistics from the duplicate's goroutine.
+func TestTFTPStopWithADuplicateWaiting(t *testing.T) {
+	r, rec := startLoopback(t, map[string]string{"f.bin": randomBytes(t, 512*20)}, nil)
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv := net.UDPAddrFromAddrPort(r.TFTPAddr())
+	c.WriteToUDP(rawRRQ("f.bin"), srv)
+	if first, _ := readPacket(t, c, time.Second); first == nil {
+		t.Fatal("no first block")
+	}
+	c.WriteToUDP(rawRRQ("f.bin"), srv) // the duplicate, then no ACK at all
+	time.Sleep(50 * time.Millisecond)
+	stopped := make(chan struct{})
+	go func() { r.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop hangs with a duplicate request waiting")
+	}
+	if n := len(rec.Of(servers.TFTPDone)); n != 0 {
+		t.Fatalf("%d tftp.done for a transfer that never finished", n)
+	}
+}
+
 func TestTFTPVanishingClient(t *testing.T) {
 	const timeout, retries = 200 * time.Millisecond, 3
 	body := randomBytes(t, 512*50)
