@@ -201,12 +201,17 @@ func (rc *resolved) fillPool() error {
 		rc.PoolStart = rc.ServerIP.Next()
 	}
 	if rc.PoolSize <= 0 {
-		last := int(rc.PoolStart.As4()[3])
-		if last > 251 {
-			return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("no room for a pool after %s", rc.ServerIP),
+		// Up to .251 of the /24 as the technician's guide does, but never past the last
+		// host of a smaller subnet.
+		end := netip.AddrFrom4([4]byte{rc.PoolStart.As4()[0], rc.PoolStart.As4()[1], rc.PoolStart.As4()[2], 251})
+		if host := lastAddr(rc.subnet).Prev(); host.Less(end) {
+			end = host
+		}
+		if end.Less(rc.PoolStart) {
+			return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("no room for a pool after %s in %s", rc.ServerIP, rc.subnet),
 				Fix: "give --pool-start and --pool-size"}
 		}
-		rc.PoolSize = 251 - last + 1
+		rc.PoolSize = offsetOf(end, rc.PoolStart) + 1
 	}
 	end := addOffset(rc.PoolStart, rc.PoolSize-1)
 	bcast := lastAddr(rc.subnet)

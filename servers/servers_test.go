@@ -156,3 +156,24 @@ func TestInterfacesListsLoopback(t *testing.T) {
 	}
 	t.Fatalf("no lo in %+v", ifs)
 }
+
+// The default pool ends at .251, or before the broadcast address of a smaller subnet.
+func TestDefaultPoolFitsTheSubnet(t *testing.T) {
+	for _, tc := range []struct {
+		mask string
+		size int
+	}{{"255.255.255.0", 250}, {"255.255.255.240", 13}} {
+		bus := servers.NewBus()
+		r, err := servers.Start(context.Background(), servers.Config{Iface: "lo", ServerIP: netip.MustParseAddr("127.0.0.1"),
+			Mask: net.IPMask(net.ParseIP(tc.mask).To4()), DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, emptyRoot{}, bus)
+		if err != nil {
+			t.Fatalf("mask %s: %v", tc.mask, err)
+		}
+		c := r.Config()
+		r.Stop()
+		bus.Close()
+		if c.PoolStart != netip.MustParseAddr("127.0.0.2") || c.PoolSize != tc.size {
+			t.Errorf("mask %s: pool %s + %d, want 127.0.0.2 + %d", tc.mask, c.PoolStart, c.PoolSize, tc.size)
+		}
+	}
+}
