@@ -83,8 +83,10 @@ func (d *dhcpServer) handle(req *dhcpv4.DHCPv4, peer *net.UDPAddr) {
 	switch mt {
 	case dhcpv4.MessageTypeDiscover, dhcpv4.MessageTypeRequest, dhcpv4.MessageTypeInform:
 		if d.cfg.ClassPrefix != "" && !strings.HasPrefix(base.Class, d.cfg.ClassPrefix) {
-			d.publishQuiet(DHCPIgnored, base, fmt.Sprintf("%s from a client whose class (option 60) %q does not start with %q; --any-client answers everyone",
-				mt, base.Class, d.cfg.ClassPrefix))
+			d.publishQuiet(DHCPIgnored, base, func() string {
+				return fmt.Sprintf("%s from a client whose class (option 60) %q does not start with %q; --any-client answers everyone",
+					mt, base.Class, d.cfg.ClassPrefix)
+			})
 			return
 		}
 	}
@@ -94,8 +96,10 @@ func (d *dhcpServer) handle(req *dhcpv4.DHCPv4, peer *net.UDPAddr) {
 		d.publish(DHCPDiscover, base, addrOf(req.RequestedIPAddress()), "")
 		ip, err := d.pool.offer(mac, addrOf(req.RequestedIPAddress()), now)
 		if err != nil {
-			d.publishQuiet(DHCPExhausted, base, fmt.Sprintf("no free address in the pool %s-%s (%d addresses); no offer made",
-				d.pool.start, d.pool.end(), d.pool.size))
+			d.publishQuiet(DHCPExhausted, base, func() string {
+				return fmt.Sprintf("no free address in the pool %s-%s (%d addresses); no offer made",
+					d.pool.start, d.pool.end(), d.pool.size)
+			})
 			return
 		}
 		d.reply(req, peer, dhcpv4.MessageTypeOffer, ip, base)
@@ -237,12 +241,16 @@ func (d *dhcpServer) publish(k Kind, base Event, ip netip.Addr, msg string) {
 	d.bus.Publish(e)
 }
 
-// publishQuiet publishes k for a client unless it was reported within quietFor.
-func (d *dhcpServer) publishQuiet(k Kind, base Event, msg string) {
+// publishQuiet publishes k for a client unless it was reported within quietFor; the
+// message is built only then (a flood of ignored clients costs a map lookup each).
+func (d *dhcpServer) publishQuiet(k Kind, base Event, msg func() string) {
 	if d.quiet.allow(string(k)+base.MAC, d.now()) {
-		d.publish(k, base, netip.Addr{}, msg)
+		d.publish(k, base, netip.Addr{}, msg())
 	}
 }
+
+// limiterKeys bounds a limiter's memory; past it, it starts over.
+const limiterKeys = 4096
 
 // limiter lets one report per key through per period.
 type limiter struct {
@@ -257,12 +265,8 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	if l.last == nil {
 		l.last = map[string]time.Time{}
 	}
-	if len(l.last) > 4096 { // a flood of keys: forget the old ones
-		for k, t := range l.last {
-			if now.Sub(t) >= l.every {
-				delete(l.last, k)
-			}
-		}
+	if len(l.last) >= limiterKeys { // a flood of keys: forget them all rather than sweep per packet
+		clear(l.last)
 	}
 	l.last[key] = now
 	return true
