@@ -96,7 +96,9 @@ func (s *Session) Run(ctx context.Context) error {
 	o := s.opts
 	ctx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
-	events := s.wire.Subscribe(ctx) // before the servers start: no event is lost
+	// Before the servers start, and not ended by ctx: closing the wire (Stop) ends it
+	// after the last event, so a Ctrl-C mid-transfer still logs the transfer's end.
+	events := s.wire.Subscribe(context.WithoutCancel(ctx))
 	running, err := servers.Start(ctx, o.Servers, s.root, s.wire)
 	if err != nil {
 		s.Stop()
@@ -119,12 +121,13 @@ func (s *Session) Run(ctx context.Context) error {
 		}
 	}
 	s.wg.Add(1)
-	go s.follow(ctx, events)
+	go s.follow(events)
+	context.AfterFunc(ctx, s.Stop) // the caller's context ending stops the Session, losing nothing
 	return nil
 }
 
 // follow feeds the tracker from the wire and republishes.
-func (s *Session) follow(ctx context.Context, events <-chan servers.Event) {
+func (s *Session) follow(events <-chan servers.Event) {
 	defer s.wg.Done()
 	tick := time.NewTicker(tickEvery)
 	defer tick.Stop()
@@ -148,8 +151,6 @@ func (s *Session) follow(ctx context.Context, events <-chan servers.Event) {
 			for _, d := range derived {
 				s.out.Publish(d)
 			}
-		case <-ctx.Done():
-			return
 		}
 	}
 }
@@ -210,6 +211,9 @@ func (s *Session) Stop() {
 		// what is queued, then the subscribers (log, UI) drain what it published.
 		if s.running != nil {
 			s.running.Stop()
+		}
+		if p := s.opts.Plan; p != nil {
+			p.Unstage(s.root) // the Root outlives us (the wizard may start again with another plan)
 		}
 		s.wire.Close()
 		s.wg.Wait()

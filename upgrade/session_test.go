@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,4 +181,59 @@ func BenchmarkStageNextStep(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "worst-ms")
+}
+
+// The caller's context ending (Ctrl-C in serve) stops the Session without losing what
+// was already on the wire: every event reaches the log, and the staged files go.
+func TestSessionCancelLosesNothing(t *testing.T) {
+	lib, err := firmware.Open("../testdata/firmware/7940-7960")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := MakePlan(lib, PlanRequest{Model: "7960", From: "P00308000900", To: "P0S3-8-12-00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	s := New(Options{Library: lib, Plan: plan, Log: &log, Servers: servers.Config{Iface: "lo",
+		ServerIP: netip.MustParseAddr("127.0.0.1"), DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}})
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 500
+	for i := range n {
+		s.wire.Publish(servers.Event{Kind: servers.TFTPMissing, IP: "127.0.0.9", Port: i + 1, File: "CTLSEP001E4A123456.tlv"})
+	}
+	cancel()
+	select {
+	case <-s.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Session did not stop with its context")
+	}
+	s.Stop() // waits for the log
+	if got := strings.Count(log.String(), `"kind":"tftp.missing"`); got != n {
+		t.Fatalf("%d of %d events in the log", got, n)
+	}
+	if g := lib.Root().Generated(); len(g) != 0 {
+		t.Fatalf("staged files left in the Root: %v", g)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the log writer's goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
