@@ -106,7 +106,7 @@ func newFlagSet(name, synopsis, summary string, stderr io.Writer) *flag.FlagSet 
 
 // parse parses args; ok is false when the caller must return code (help: 0 with the
 // usage on stdout, bad usage: 2 with the error and the usage on stderr).
-func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, ok bool) {
 	stderr := fs.Output()
 	fs.SetOutput(io.Discard) // the flag package would print usage on its own
 	err := fs.Parse(args)
@@ -115,7 +115,7 @@ func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	case err == nil:
 		return 0, true
 	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(os.Stdout)
+		fs.SetOutput(stdout)
 		fs.Usage()
 		return exitOK, false
 	default:
@@ -129,7 +129,7 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("phoneflash", "[flags]", "The wizard: choose the interface, the firmware and the phone, start the servers,\n"+
 		"reset the phone, watch every step. With --iface, --firmware, --model, --from and --to it opens at Ready.", stderr)
 	so := serverFlags(fs)
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
 	cfg, err := so.config() // no --iface: the Bench screen asks
@@ -174,7 +174,7 @@ var demoFirmware embed.FS
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	flags := newFlagSet("demo", "", "The whole wizard with sample firmware built in and a virtual 7960 on loopback:\n"+
 		"no root, no cable, no phone. Nothing is broadcast, no real interface is touched.", stderr)
-	if code, ok := parse(flags, args); !ok {
+	if code, ok := parse(flags, args, stdout); !ok {
 		return code
 	}
 	if flags.NArg() > 0 {
@@ -199,6 +199,19 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		OpenLog: logOpener(logPath)})
 	_, phoneErr := d.Wait()
 	return wizardEnded("phoneflash demo", res, err, phoneErr, stdout, stderr)
+}
+
+// openFirmware opens the firmware paths and says on stderr what could not be read (or
+// deserves a note), source by source; the other sources are still used.
+func openFirmware(cmd string, paths []string, stderr io.Writer) (*firmware.Library, error) {
+	lib, err := firmware.Open(paths...)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range lib.Problems {
+		fmt.Fprintf(stderr, "phoneflash %s: firmware %s: %s\n", cmd, p.Source, p.Error)
+	}
+	return lib, nil
 }
 
 // logOpener opens the event log at path when the wizard starts the servers.
@@ -230,7 +243,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			"one line per event on stdout until SIGINT or SIGTERM.", stderr)
 	so := serverFlags(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON object per event (fields as in the --log file)")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
 	cfg, err := so.config()
@@ -247,13 +260,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
 		return exitUsage
 	}
-	lib, err := firmware.Open(so.firmware...)
+	lib, err := openFirmware("serve", so.firmware, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
 		return exitFailure
 	}
-	for _, p := range lib.Problems {
-		fmt.Fprintf(stderr, "phoneflash serve: firmware %s: %s\n", p.Source, p.Error)
+	if len(lib.Loads) == 0 && lib.Err() != nil {
+		fmt.Fprintln(stderr, "phoneflash serve: nothing to serve: no firmware could be read (each problem above says what to do)")
+		return exitFailure
 	}
 	plan, err := so.plan(lib)
 	if err != nil {
@@ -333,7 +347,7 @@ func runFirmware(args []string, stdout, stderr io.Writer) int {
 	// Flags may come before or after the paths; "--" ends the flags.
 	var paths []string
 	for rest := args; len(rest) > 0; {
-		if code, ok := parse(fs, rest); !ok {
+		if code, ok := parse(fs, rest, stdout); !ok {
 			return code
 		}
 		left := fs.Args()
@@ -383,7 +397,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	var paths stringList
 	fs.Var(&paths, "firmware", "a folder or a downloaded archive (.zip, .cop, .tar, .tar.gz); repeatable")
 	asJSON := fs.Bool("json", false, "print the plan as one JSON object")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
 	paths = append(paths, fs.Args()...) // firmware may also follow the flags
@@ -406,13 +420,10 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
 		return exitUsage
 	}
-	lib, err := firmware.Open(paths...)
+	lib, err := openFirmware("plan", paths, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
 		return exitUsage
-	}
-	for _, p := range lib.Problems {
-		fmt.Fprintf(stderr, "phoneflash plan: firmware %s: %s\n", p.Source, p.Error)
 	}
 	p, err := upgrade.MakePlan(lib, req)
 	if err != nil {
@@ -445,7 +456,7 @@ func runModels(args []string, stdout, stderr io.Writer) int {
 		"Lists the phone models phoneflash knows: family, default-loads file, protocols, XMLDefault IDs,\n"+
 			"the DHCP vendor class each sends, and the factory-reset key sequences step by step.", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -498,7 +509,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&faults.PowerCut.File, "power-cut", "", "fault: lose power while receiving this file (\"*\": the first file of a load), then boot again")
 	fs.Int64Var(&faults.PowerCut.After, "power-cut-after", 0, "bytes received before the power goes (default: the first block)")
 	fs.IntVar(&faults.PowerCut.Times, "power-cuts", 1, "how many times the power goes")
-	if code, ok := parse(fs, args); !ok {
+	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
 	faults.Seed = *seed
