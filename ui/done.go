@@ -16,6 +16,7 @@ type doneState struct {
 	report    string
 	reportErr error
 	writing   bool
+	written   chan reportMsg // the write in flight also reports here: Finish waits for it
 }
 
 type reportMsg struct {
@@ -29,9 +30,11 @@ func (m *Model) enterDone() tea.Cmd {
 		return nil
 	}
 	m.done.writing = true
-	b, sess := m.b, m.run.sess
+	m.done.written = make(chan reportMsg, 1)
+	b, sess, written := m.b, m.run.sess, m.done.written
 	return tea.Batch(m.startBusy(), func() tea.Msg {
 		path, err := b.WriteReport(sess)
+		written <- reportMsg{path, err}
 		return reportMsg{path, err}
 	})
 }

@@ -70,7 +70,14 @@ func (m *Model) Finish() Result {
 		res.Err = errors.Join(errs...)
 		return res
 	}
-	if res.Report == "" {
+	if m.done.writing { // the Done screen's write was still running when the program ended
+		m.gotReport(<-m.done.written)
+	}
+	res.Report = m.done.report
+	switch {
+	case m.done.reportErr != nil:
+		errs = append(errs, m.done.reportErr)
+	case res.Report == "":
 		path, err := m.b.WriteReport(sess)
 		if err != nil {
 			errs = append(errs, err)
