@@ -140,6 +140,9 @@ func (c *dhcpClient) sendAndRead(ctx context.Context, conn net.PacketConn, msg *
 		if err := conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
 			return nil, err
 		}
+		if ctx.Err() != nil { // canceled just before: the deadline above replaced the cancel's
+			return nil, ctx.Err()
+		}
 		for {
 			n, _, err := conn.ReadFrom(buf)
 			if ctx.Err() != nil {

@@ -116,6 +116,9 @@ func (c *tftpClient) get(ctx context.Context, f fetch) (fetched, error) {
 		if err := conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
 			return res, fmt.Errorf("%s: %w", f.name, err)
 		}
+		if ctx.Err() != nil { // canceled just before: the deadline above replaced the cancel's
+			return res, ctx.Err()
+		}
 		n, from, err := conn.ReadFromUDP(buf)
 		if ctx.Err() != nil {
 			return res, ctx.Err()
