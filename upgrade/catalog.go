@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"phoneflash/firmware"
@@ -127,10 +128,14 @@ func catalog() []Model {
 // Models returns the catalog, in the order of the issue's list (a fresh copy each call).
 func Models() []Model { return catalog() }
 
+// table is the catalog built once, for lookups: the tracker asks on every DHCP event.
+// Read only: the Models it hands out share their slices with it.
+var table = sync.OnceValue(catalog)
+
 // FamilyModels returns the catalog's models of one family, in catalog order.
 func FamilyModels(f firmware.Family) []Model {
 	var out []Model
-	for _, m := range catalog() {
+	for _, m := range table() {
 		if m.Family == f {
 			out = append(out, m)
 		}
@@ -145,7 +150,7 @@ var modelName = regexp.MustCompile(`(?i)^\s*(?:cisco\s+)?(?:ip\s+phone\s+)?(?:cp
 // ("7940/7960") gives the family's first model: the option 60 of old 7940/7960 SCCP
 // images names only the family. The error lists the models phoneflash knows.
 func FindModel(name string) (Model, error) {
-	all := catalog()
+	all := table()
 	if m := modelName.FindStringSubmatch(name); m != nil {
 		for _, mod := range all {
 			if mod.Name == m[1] {
@@ -164,7 +169,7 @@ func FindModel(name string) (Model, error) {
 // ModelNames lists the known model names in catalog order.
 func ModelNames() []string {
 	var names []string
-	for _, m := range catalog() {
+	for _, m := range table() {
 		names = append(names, m.Name)
 	}
 	return names
@@ -184,7 +189,7 @@ func ModelFromClass(class string) (string, bool) {
 	}
 	if m := classModel.FindStringSubmatch(c); m != nil {
 		name := m[1] + m[2] + m[3]
-		for _, mod := range catalog() {
+		for _, mod := range table() {
 			if mod.Name == name {
 				return name, true
 			}

@@ -223,7 +223,7 @@ func loadInfoFit(number string, attrs []xml.Attr, model Model) int {
 
 // xmlIDOwner names the catalog model an XML ID belongs to, "" for an unknown ID.
 func xmlIDOwner(id int) string {
-	for _, m := range catalog() {
+	for _, m := range table() {
 		for _, x := range m.XMLIDs {
 			if x.ID == id {
 				return m.Name

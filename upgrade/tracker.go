@@ -62,14 +62,13 @@ type Phone struct {
 
 // StepRecord is one plan step as this phone went through it.
 type StepRecord struct {
-	Load            string
-	Started, Ended  time.Time // zero until the step starts / ends
-	Retries         int
-	Skipped         bool // the phone already ran this load
-	filesDone       map[string]bool
-	requests        map[string]int
-	loopHinted      map[string]bool
-	lastRequestFile string
+	Load           string
+	Started, Ended time.Time // zero until the step starts / ends
+	Retries        int
+	Skipped        bool // the phone already ran this load
+	filesDone      map[string]bool
+	requests       map[string]int
+	loopHinted     map[string]bool
 }
 
 // Duration is how long the step took, or has taken so far until now.
@@ -310,12 +309,10 @@ func (t *Tracker) learnClass(p *Phone, class string) {
 		return
 	}
 	p.Class = class
-	if m, ok := ModelFromClass(class); ok {
-		if _, err := FindModel(m); err == nil && !strings.Contains(m, "/") {
-			p.Model = m
-		} else if p.Model == "" {
-			p.Model = m
-		}
+	// ModelFromClass gives a catalog model, or a family name ("7940/7960") for the bare
+	// class of old 7940/7960 images.
+	if m, ok := ModelFromClass(class); ok && (!strings.Contains(m, "/") || p.Model == "") {
+		p.Model = m
 	}
 }
 
@@ -593,10 +590,8 @@ func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []serve
 	// The phone has the whole load: it writes flash and reboots. Stage the next step
 	// now, so the config it reads when it comes back already names it.
 	p.Phase = PhaseFlashing
-	if k+1 < len(t.plan.Steps) && t.stage != nil && p.MAC != "" {
-		t.stage(k+1, p.MAC)
-	} else if k+1 < len(t.plan.Steps) && t.stage != nil {
-		t.stage(k+1, "")
+	if k+1 < len(t.plan.Steps) && t.stage != nil {
+		t.stage(k+1, p.MAC) // "" before the MAC is known: the shared files only
 	}
 	return out
 }
