@@ -79,12 +79,17 @@ func TestServeAndSimulateOnLoopback(t *testing.T) {
 	for _, c := range e2eChains {
 		t.Run(c.name, func(t *testing.T) {
 			dp, tp := freePort(t), freePort(t)
+			for tp == dp {
+				tp = freePort(t)
+			}
 			args := append([]string{"serve", "--json", "--iface", "lo", "--server-ip", "127.0.0.1",
 				"--pool-start", "127.0.0.100", "--pool-size", "10",
 				"--dhcp-port", strconv.Itoa(dp), "--tftp-port", strconv.Itoa(tp)}, c.serveArgs()...)
 			s := &served{proc: servertest.StartProc(t, func(ctx context.Context) *exec.Cmd { return exec.CommandContext(ctx, bin, args...) })}
 			s.waitReady(t)
-			sim := exec.Command(bin, append([]string{"simulate", "--model", c.model, "--server", "127.0.0.1",
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hung phone fails the test, not the run
+			defer cancel()
+			sim := exec.CommandContext(ctx, bin, append([]string{"simulate", "--model", c.model, "--server", "127.0.0.1",
 				"--dhcp-port", strconv.Itoa(dp), "--tftp-port", strconv.Itoa(tp), "--expect", c.to}, c.simArgs...)...)
 			out, err := sim.CombinedOutput()
 			if err != nil {
@@ -103,7 +108,9 @@ func TestServeAndSimulateInNamespaces(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			l := servertest.NewLink(t)
 			s := startServe(t, l.Srv, append([]string{"--iface", l.SrvIf}, c.serveArgs()...)...)
-			out, err := l.Phone.Command(t.Context(), bin, append([]string{"simulate", "--model", c.model, "--iface", l.PhoneIf,
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			out, err := l.Phone.Command(ctx, bin, append([]string{"simulate", "--model", c.model, "--iface", l.PhoneIf,
 				"--set-addr", "--expect", c.to}, c.simArgs...)...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("simulate: %v\n%s\nserve printed:\n%s", err, out, s.proc.Stdout())
