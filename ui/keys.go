@@ -9,7 +9,7 @@ type keyMap struct {
 	Bottom                                key.Binding
 	Enter, Back, Tab, ShiftTab            key.Binding
 	Filter, Help, Quit, ForceQuit         key.Binding
-	Recheck, AddAddr, Force, Yes, No      key.Binding
+	Recheck, AddAddr, Force, Yes          key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -33,7 +33,6 @@ func newKeyMap() keyMap {
 		AddAddr:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add the address")),
 		Force:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "start anyway")),
 		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
-		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 	}
 }
 

@@ -10,7 +10,6 @@ type choice struct {
 	Label string // the row as shown (plain text: styling is the picker's)
 	Note  string // dim text after the label
 	Mark  string // a marker before the label (✓, ✗ …), "" for none
-	Dim   bool
 }
 
 // picker is a list to choose from: a cursor, a window that follows it, and an
@@ -160,11 +159,8 @@ func (p *picker) row(c choice, cur, focused bool, w int) string {
 	if c.Mark != "" {
 		label = c.Mark + " " + label
 	}
-	switch {
-	case cur && focused:
+	if cur && focused {
 		label = styleSelected.Render(label)
-	case c.Dim:
-		label = styleDim.Render(label)
 	}
 	line := lead + label
 	if c.Note != "" {

@@ -193,9 +193,6 @@ func (s *Session) Root() *firmware.Root { return s.root }
 // Servers is the running pair of servers (bound addresses, the resolved config).
 func (s *Session) Servers() *servers.Running { return s.running }
 
-// Started is when the Session started.
-func (s *Session) Started() time.Time { return s.start }
-
 // Done is closed when the servers have stopped (Stop, the context, or a fatal error);
 // call it after Run.
 func (s *Session) Done() <-chan struct{} { return s.running.Done() }
