@@ -101,6 +101,15 @@ func refusals() []Refusal {
 }
 
 // version parses a version from the tables; they are tested, so a failure is a bug.
+// BeforeUniversalLoader reports whether a phone of family f running version v is a 7940/7960 on an
+// image from before the universal loader (5.0): it reads OS79XX.TXT first and takes
+// only unsigned .bin images (CISCO.md §4.1).
+func BeforeUniversalLoader(f firmware.Family, v firmware.Version) bool {
+	return f == firmware.Family7940 && !v.IsZero() && v.Compare(universalLoader) < 0
+}
+
+var universalLoader = version("5.0")
+
 func version(s string) firmware.Version {
 	v, err := firmware.ParseVersion(s)
 	if err != nil {

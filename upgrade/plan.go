@@ -360,7 +360,7 @@ func how(m Model, r running, s running) string {
 	case !r.known:
 		return "each image reads its own: OS79XX.TXT (images before 5.0, and after a factory reset), " +
 			"loadInformation in " + XMLDefaultName + " (SCCP), image_version in " + SIPDefaultName + " (SIP); all name it"
-	case r.version.Compare(version("5.0")) < 0:
+	case BeforeUniversalLoader(m.Family, r.version):
 		return "OS79XX.TXT names it: images before 5.0 read the selector first"
 	case r.protocol == firmware.SIP && s.protocol != firmware.SIP:
 		return fmt.Sprintf("SIP to %s: image_version in %s and OS79XX.TXT name it", s.protocol, SIPDefaultName)

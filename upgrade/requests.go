@@ -86,6 +86,10 @@ func trimRequest(name string) string {
 	return strings.TrimRight(n, "\x00 \t\r\n")
 }
 
+// SameRequest reports whether two names mean the same file to a phone: any case, a
+// leading '/' or '\', trailing NULs and spaces ignored.
+func SameRequest(a, b string) bool { return strings.EqualFold(trimRequest(a), trimRequest(b)) }
+
 // Classify says what a requested file is. It accepts names as phones send them.
 func Classify(name string) RequestKind {
 	n := trimRequest(name)
@@ -159,7 +163,7 @@ func MACFromName(name string) (string, bool) {
 // "001e.4a12.3456" or "001E4A123456" and returns "00:1e:4a:12:34:56" (the form of
 // servers.Event.MAC).
 func NormalizeMAC(mac string) (string, error) {
-	h := macHex(mac)
+	h := MACDigits(mac)
 	if len(h) != 12 {
 		return "", fmt.Errorf("bad MAC address %q: want 12 hex digits, e.g. 00:1e:4a:12:34:56", mac)
 	}
@@ -173,8 +177,9 @@ func NormalizeMAC(mac string) (string, error) {
 	return b.String(), nil
 }
 
-// macHex returns the 12 hex digits of a MAC in upper case, or "" when it is not one.
-func macHex(mac string) string {
+// MACDigits returns the 12 hex digits of a MAC in upper case, as phones write it in
+// file names ("001E4A123456"), or "" when it is not one.
+func MACDigits(mac string) string {
 	var b strings.Builder
 	for _, r := range mac {
 		switch {
@@ -199,7 +204,7 @@ func SEPName(mac string) (string, error) { return macFileName("SEP", mac, ".cnf.
 func SIPName(mac string) (string, error) { return macFileName("SIP", mac, ".cnf") }
 
 func macFileName(prefix, mac, suffix string) (string, error) {
-	h := macHex(mac)
+	h := MACDigits(mac)
 	if h == "" {
 		return "", fmt.Errorf("bad MAC address %q: want 12 hex digits, e.g. 00:1e:4a:12:34:56", mac)
 	}

@@ -173,7 +173,7 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 	case servers.TFTPRequest:
 		out = t.request(p, ev, out)
 	case servers.TFTPProgress:
-		if sameName(asked(ev), p.File) {
+		if SameRequest(asked(ev), p.File) {
 			p.Bytes, p.Size = ev.Bytes, ev.Size
 		}
 		if f := t.flights[flightKey(ev)]; f != nil && ev.Bytes > f.bytes {
@@ -181,7 +181,7 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 		}
 	case servers.TFTPDone:
 		delete(t.flights, flightKey(ev))
-		if sameName(asked(ev), p.File) { // transfers overlap: the card follows the newest
+		if SameRequest(asked(ev), p.File) { // transfers overlap: the card follows the newest
 			p.Bytes, p.Size, p.Rate = ev.Bytes, ev.Size, ev.Rate
 		}
 		out = t.done(p, ev, out)
@@ -341,7 +341,7 @@ func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
 			continue
 		}
 		for i, f := range t.stepFiles(k) {
-			if sameName(f, name) {
+			if SameRequest(f, name) {
 				return k, i
 			}
 		}
@@ -353,8 +353,6 @@ func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
 	}
 	return -1, -1
 }
-
-func sameName(a, b string) bool { return strings.EqualFold(trimRequest(a), trimRequest(b)) }
 
 // asked is the name as the phone sent it: the Root may have resolved it to a path
 // inside an archive or a subfolder (File), but plans and patterns use phone names.
@@ -481,7 +479,7 @@ func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []se
 		}
 		p.Phase, p.Load = PhaseLoading, s.ID
 		p.FileIndex, p.FileCount = idx+1, len(s.Files)
-		if !slices.ContainsFunc(s.Files, func(f string) bool { return sameName(f, name) }) {
+		if !slices.ContainsFunc(s.Files, func(f string) bool { return SameRequest(f, name) }) {
 			p.FileIndex, p.FileCount = 1, 1 // the unsigned .bin an old image takes on its own
 		}
 		out = t.loop(p, rec, ev.Time, name, out)

@@ -63,7 +63,7 @@ const filesRow = "<FILES>"
 // expand fills the placeholders of a request name: <MAC>, <TERM>, <proto>.
 func (b *bootRun) expand(name string) string {
 	return strings.NewReplacer(
-		"<MAC>", macHex(b.p.mac),
+		"<MAC>", upgrade.MACDigits(b.p.mac.String()),
 		"<TERM>", b.p.model.Term,
 		"<proto>", strings.ToLower(string(b.p.runningProtocol())),
 	).Replace(name)
@@ -268,6 +268,4 @@ func wireNote(r fetched) string {
 }
 
 // sameFile compares names as servers resolve them: case-insensitive, no leading '/'.
-func sameFile(a, b string) bool {
-	return a != "" && strings.EqualFold(strings.TrimLeft(a, "/"), strings.TrimLeft(b, "/"))
-}
+func sameFile(a, b string) bool { return a != "" && upgrade.SameRequest(a, b) }

@@ -230,7 +230,7 @@ func (p *Phone) boot(ctx context.Context, tr *transport, n int) (bootEnd, error)
 
 // lease runs DHCP and checks the phone can reach the TFTP server it names.
 func (p *Phone) lease(ctx context.Context, tr *transport) (lease, error) {
-	req := dhcpRequest{MAC: p.mac, Class: p.class(), Hostname: "SEP" + macHex(p.mac)}
+	req := dhcpRequest{MAC: p.mac, Class: p.class(), Hostname: "SEP" + upgrade.MACDigits(p.mac.String())}
 	p.act(Action{Kind: Discover, Msg: fmt.Sprintf("option 60 %q, to %s", req.Class, tr.dhcp.server)})
 	l, err := tr.dhcp.exchange(ctx, req, func(o *dhcpv4.DHCPv4) {
 		p.act(Action{Kind: Offer, IP: o.YourIPAddr.String(), Msg: "from " + o.ServerIdentifier().String()})
@@ -281,30 +281,10 @@ func (p *Phone) runningProtocol() firmware.Protocol {
 	return firmware.SCCP
 }
 
-// universalLoader is the first 7940/7960 release with the universal (signed) loader:
-// images before it are what upgrade.BootRequests calls OldImage.
-var universalLoader = mustVersion("5.0")
-
 // oldImage reports whether a 7940/7960 runs an image from before the universal loader.
 func (p *Phone) oldImage() bool {
-	if p.model.Java() {
-		return false
-	}
-	_, _, v, err := firmware.ParseID(p.st.running)
-	return err == nil && v.Compare(universalLoader) < 0
-}
-
-func mustVersion(s string) firmware.Version {
-	v, err := firmware.ParseVersion(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// macHex is the MAC as phones write it in file names: 12 upper-case hex digits.
-func macHex(mac net.HardwareAddr) string {
-	return strings.ToUpper(strings.ReplaceAll(mac.String(), ":", ""))
+	f, _, v, err := firmware.ParseID(p.st.running)
+	return err == nil && upgrade.BeforeUniversalLoader(f, v)
 }
 
 // orUnknown names a running load for messages.
