@@ -75,7 +75,7 @@ func (l *Load) Complete() bool {
 // phone would get it; a termNN.default.loads comes from the load's own source.
 // Staging copies termNN.default.loads this way.
 func (l *Load) ReadFile(name string) ([]byte, error) {
-	m := l.members[strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/")))]
+	m := l.members[strings.ToLower(path.Base(slashPath(name)))]
 	if m == nil {
 		return nil, fmt.Errorf("%s: %q is not a file of this load: %w", l.ID, name, fs.ErrNotExist)
 	}

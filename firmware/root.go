@@ -120,12 +120,15 @@ func (r *Root) Generated() []string {
 	return names
 }
 
+// slashPath is the one rule for names from phones, archives and callers alike:
+// backslashes become slashes and leading slashes go ("\\SUB\\a" -> "SUB/a").
+func slashPath(name string) string {
+	return strings.TrimLeft(strings.ReplaceAll(name, `\`, "/"), "/")
+}
+
 // overlayName is the key a generated file is stored under: the form cleanRequest
 // gives a request for it.
-func overlayName(name string) string {
-	n := strings.TrimLeft(strings.ReplaceAll(name, `\`, "/"), "/")
-	return path.Clean(n)
-}
+func overlayName(name string) string { return path.Clean(slashPath(name)) }
 
 // windowsDevices are names Windows opens as devices whatever the folder or extension.
 var windowsDevices = map[string]bool{"CON": true, "PRN": true, "AUX": true, "NUL": true,
@@ -139,8 +142,7 @@ func cleanRequest(raw string) (string, error) {
 	refuse := func(why string) (string, error) {
 		return "", &RequestError{Name: raw, Reason: why, Err: fs.ErrPermission}
 	}
-	n := strings.TrimRight(raw, "\x00 ")
-	n = strings.TrimLeft(strings.ReplaceAll(n, `\`, "/"), "/")
+	n := slashPath(strings.TrimRight(raw, "\x00 "))
 	switch {
 	case n == "":
 		return refuse("is an empty name")

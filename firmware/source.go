@@ -370,7 +370,7 @@ func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, 
 
 // cleanMemberPath makes an archive member name a clean slash path ("" to skip it).
 func cleanMemberPath(name string) string {
-	name = strings.TrimLeft(strings.ReplaceAll(name, `\`, "/"), "/")
+	name = slashPath(name)
 	if name == "" || strings.HasSuffix(name, "/") {
 		return ""
 	}
