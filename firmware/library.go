@@ -227,15 +227,24 @@ func newLoad(m *member, id string) (*Load, error) {
 	}
 	ld := &Load{ID: id, Family: fam, Models: FamilyModels(fam), Protocol: proto, Version: ver, Signed: true,
 		Source: m.folder(), manifest: m, members: map[string]*member{strings.ToLower(m.base()): m}}
-	ld.Files = []File{{Name: m.base(), Size: m.size, Present: m.size > 0 && m.broken == "", Status: FileOK}}
-	switch {
-	case m.broken != "":
-		ld.Files[0].Status = FileUnreadable // its manifest error says why
-	case m.size == 0:
-		ld.Files[0].Status = FileEmpty
+	ld.Files = []File{fileOf(m.base(), m)} // unreadable: its manifest error says why
+	if ld.Files[0].Status == FileEmpty {
 		ld.Problems = append(ld.Problems, "empty: "+m.base()+" (0 bytes)")
 	}
 	return ld, nil
+}
+
+// fileOf is what a phone asking for name gets from member m: its size and status.
+func fileOf(name string, m *member) File {
+	f := File{Name: name, Size: m.size, Status: FileOK}
+	switch {
+	case m.broken != "":
+		f.Status = FileUnreadable
+	case m.size == 0:
+		f.Status = FileEmpty
+	}
+	f.Present = f.Status == FileOK
+	return f
 }
 
 // manifest parses a .loads read during the scan.
@@ -276,9 +285,8 @@ func (l *Library) check(ld *Load, name string, used map[*member]bool) File {
 	}
 	used[m] = true
 	ld.members[strings.ToLower(path.Base(req))] = m
-	f.Size, f.Present, f.Status = m.size, m.size > 0, FileOK
-	if m.size == 0 {
-		f.Status = FileEmpty
+	f = fileOf(name, m)
+	if f.Status == FileEmpty {
 		ld.Problems = append(ld.Problems, fmt.Sprintf("empty: %s (0 bytes)", name))
 	}
 	if m.base() != path.Base(req) {
@@ -302,11 +310,7 @@ func (l *Library) addLoaderBins(ld *Load, files []string, used map[*member]bool)
 		}
 		used[m] = true
 		ld.members[strings.ToLower(m.base())] = m
-		extra := File{Name: f[:len(stem)] + ".bin", Size: m.size, Present: m.size > 0, Status: FileOK}
-		if m.size == 0 {
-			extra.Status = FileEmpty
-		}
-		ld.Extras = append(ld.Extras, extra)
+		ld.Extras = append(ld.Extras, fileOf(f[:len(stem)]+".bin", m))
 	}
 }
 
