@@ -82,16 +82,14 @@ func FuzzDHCPHandler(f *testing.F) {
 		// Twice: the second pass meets the state the first one left.
 		d.handlePacket(pkt, peer)
 		d.handlePacket(pkt, peer)
+		req, _ := dhcpv4.FromBytes(pkt) // every reply answers it, so it parsed
 		for _, s := range conn.sent {
-			if loopback && !s.dst.IP.Equal(peer.IP) {
-				t.Fatalf("loopback reply to %v", s.dst)
-			}
-			if !loopback && !s.dst.IP.Equal(net.IPv4bcast) && s.dst.IP.To4() == nil {
-				t.Fatalf("reply to %v", s.dst)
-			}
 			m, err := dhcpv4.FromBytes(s.b)
 			if err != nil {
 				t.Fatalf("our reply does not parse: %v", err)
+			}
+			if want := rfcDestination(req, m.MessageType(), peer, loopback); !s.dst.IP.Equal(want.IP) || s.dst.Port != want.Port {
+				t.Fatalf("%s sent to %v, want %v (giaddr %v, ciaddr %v)", m.MessageType(), s.dst, want, req.GatewayIPAddr, req.ClientIPAddr)
 			}
 			if m.OpCode != dhcpv4.OpcodeBootReply || !m.ServerIdentifier().Equal(d.server) {
 				t.Fatalf("reply without our identifier: %s", m.Summary())
@@ -113,4 +111,21 @@ func FuzzDHCPHandler(f *testing.F) {
 			}
 		}
 	})
+}
+
+// rfcDestination is where RFC 2131 §4.1 sends a reply, written from the RFC as the
+// fuzz oracle: on loopback back to the sender; a relayed request to the relay's server
+// port; a NAK broadcast; a client with an address to that address; else a broadcast.
+func rfcDestination(req *dhcpv4.DHCPv4, mt dhcpv4.MessageType, peer *net.UDPAddr, loopback bool) *net.UDPAddr {
+	switch {
+	case loopback:
+		return peer
+	case req.GatewayIPAddr != nil && !req.GatewayIPAddr.IsUnspecified():
+		return &net.UDPAddr{IP: req.GatewayIPAddr, Port: 67}
+	case mt == dhcpv4.MessageTypeNak:
+		return &net.UDPAddr{IP: net.IPv4bcast, Port: 68}
+	case req.ClientIPAddr != nil && !req.ClientIPAddr.IsUnspecified():
+		return &net.UDPAddr{IP: req.ClientIPAddr, Port: 68}
+	}
+	return &net.UDPAddr{IP: net.IPv4bcast, Port: 68}
 }
