@@ -38,13 +38,21 @@ func Interfaces() ([]Interface, error) {
 // InterfaceByName describes one interface; the error is a *Problem (NoInterface)
 // when there is none of that name.
 func InterfaceByName(name string) (Interface, error) {
-	ni, err := net.InterfaceByName(name)
+	ni, err := netInterface(name)
 	if err != nil {
-		return Interface{}, &Problem{Kind: NoInterface, Err: err,
-			Msg: fmt.Sprintf("there is no network interface %q", name),
-			Fix: "choose one of: " + interfaceNames()}
+		return Interface{}, err
 	}
 	return describe(*ni)
+}
+
+// netInterface is net.InterfaceByName with the NoInterface problem a user can act on.
+func netInterface(name string) (*net.Interface, error) {
+	ni, err := net.InterfaceByName(name)
+	if err != nil {
+		return nil, &Problem{Kind: NoInterface, Err: err, Msg: fmt.Sprintf("there is no network interface %q", name),
+			Fix: "choose one of: " + interfaceNames()}
+	}
+	return ni, nil
 }
 
 func describe(ni net.Interface) (Interface, error) {

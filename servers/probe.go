@@ -32,10 +32,9 @@ func (o Offer) String() string {
 // DISCOVER carries option 60 = class when it is not empty, so a server that answers only
 // that class of client (another phoneflash) is found too.
 func Probe(ctx context.Context, iface string, window time.Duration, class string) ([]Offer, error) {
-	ifi, err := net.InterfaceByName(iface)
+	ifi, err := netInterface(iface)
 	if err != nil {
-		return nil, &Problem{Kind: NoInterface, Err: err, Msg: fmt.Sprintf("there is no network interface %q", iface),
-			Fix: "choose one of: " + interfaceNames()}
+		return nil, err
 	}
 	if ifi.Flags&net.FlagLoopback != 0 {
 		return nil, nil
