@@ -296,6 +296,9 @@ func (t *Tracker) newPhone(mac string, ev *servers.Event) *Phone {
 		t.byMAC[mac] = p
 	}
 	if ev.Kind != servers.DHCPDiscover && ev.IP != "" {
+		// A phone met first over TFTP (--no-dhcp) is known by its source address: the
+		// Watch screen and its transfers key on it until the MAC is known.
+		p.IP = ev.IP
 		t.byIP[ev.IP] = p
 	}
 	t.stageFor(p)

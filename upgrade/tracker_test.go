@@ -243,3 +243,11 @@ func TestTrackerFillsMACAndModel(t *testing.T) {
 		t.Fatalf("event not completed: mac %q model %q", ev.MAC, ev.Model)
 	}
 }
+
+func TestTrackerTFTPOnlyPhoneKeepsItsAddress(t *testing.T) {
+	s := newScript(t, plan7941(t))
+	s.feed(servers.Event{Kind: servers.TFTPRequest, IP: "192.0.2.77", Port: 1, File: "XMLDefault.cnf.xml"})
+	if p := s.phone(); p.IP != "192.0.2.77" || p.MAC != "" {
+		t.Fatalf("phone met over TFTP: ip %q mac %q", p.IP, p.MAC)
+	}
+}
