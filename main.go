@@ -319,6 +319,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		sess.Stop()
 	}()
 	for e := range events {
+		if e.Kind == servers.LogError { // at once, where a person looks, not only in the stream
+			fmt.Fprintf(stderr, "phoneflash serve: %s\n", e.Msg)
+		}
 		if *jsonOut {
 			stdout.Write(append(e.JSON(), '\n'))
 		} else {

@@ -24,6 +24,7 @@ const (
 	DHCPExhausted Kind = "dhcp.exhausted"
 	DHCPRogue     Kind = "dhcp.rogue"
 	DHCPError     Kind = "dhcp.error" // a reply could not be sent, the leases file not written
+	LogError      Kind = "log.error"  // the --log file could not be written (a full disk); serving goes on
 
 	TFTPRequest  Kind = "tftp.request"
 	TFTPProgress Kind = "tftp.progress"

@@ -21,6 +21,11 @@ func OpenLog(path string) (*os.File, error) {
 // Write per event (an *os.File from OpenLog is thereby flushed per event). It runs
 // until the bus is closed or ctx ends; the returned function waits for that and
 // reports the first write error (it may be called more than once).
+//
+// The first failed write (a full disk) is also published on bus at once as a
+// log.error event, so the technician hears of it while the servers go on serving;
+// the writer then stops writing (the line it broke would make the rest unreadable)
+// but keeps draining, so the bus can close.
 func WriteLog(ctx context.Context, bus *Bus, w io.Writer) (wait func() error) {
 	events := bus.Subscribe(ctx)
 	done := make(chan error, 1)
@@ -28,10 +33,11 @@ func WriteLog(ctx context.Context, bus *Bus, w io.Writer) (wait func() error) {
 		var first error
 		for e := range events {
 			if first != nil {
-				continue // keep draining so the bus can close
+				continue
 			}
 			if _, err := w.Write(append(e.JSON(), '\n')); err != nil {
 				first = fmt.Errorf("write log: %w", err)
+				bus.Publish(Event{Kind: LogError, Msg: first.Error() + ": still serving; the log stops here"})
 			}
 		}
 		done <- first

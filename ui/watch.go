@@ -113,6 +113,8 @@ func (m *Model) gotEvents(msg eventsMsg) tea.Cmd {
 			}
 		case servers.UpgradeDone:
 			m.run.sawDone = true
+		case servers.LogError:
+			m.warn(e.Msg) // on every screen: the technician must hear of it at once
 		}
 	}
 	m.run.phones = msg.phones

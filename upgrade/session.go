@@ -209,11 +209,14 @@ func (s *Session) Stop() {
 		if s.running != nil {
 			s.running.Stop()
 		}
-		if p := s.opts.Plan; p != nil {
-			p.Unstage(s.root) // the Root outlives us (the wizard may start again with another plan)
-		}
 		s.wire.Close()
 		s.wg.Wait()
+		// Only now: the tracker stages a phone's files as it drains the wire, so an
+		// earlier Unstage would leave them in the Root, which outlives us (the wizard
+		// may start again with another plan).
+		if p := s.opts.Plan; p != nil {
+			p.Unstage(s.root)
+		}
 		s.out.Close()
 		if s.logDone != nil {
 			s.logErr = s.logDone()
@@ -222,5 +225,10 @@ func (s *Session) Stop() {
 	})
 }
 
-// LogErr reports a failure to write the event log, after Stop.
-func (s *Session) LogErr() error { return s.logErr }
+// LogErr stops the Session, if that has not happened yet, and reports a failure to
+// write the event log. Stop may still be running on another goroutine (a signal):
+// the Once makes this wait for it rather than read logErr while it is written.
+func (s *Session) LogErr() error {
+	s.Stop()
+	return s.logErr
+}
