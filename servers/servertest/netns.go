@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,14 +24,15 @@ import (
 const RequireEnv = "PHONEFLASH_REQUIRE_NETNS"
 
 // Require skips the test unless it can create network namespaces (root, `ip`) and
-// every tool named is installed; with PHONEFLASH_REQUIRE_NETNS=1 it fails instead.
+// every tool named is installed (name "nft" for NS.Loss); with
+// PHONEFLASH_REQUIRE_NETNS=1 it fails instead.
 func Require(t testing.TB, tools ...string) {
 	t.Helper()
 	var missing []string
 	if os.Geteuid() != 0 {
 		missing = append(missing, "root")
 	}
-	for _, tool := range append([]string{"ip", "nft"}, tools...) {
+	for _, tool := range append([]string{"ip"}, tools...) {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool)
 		}
@@ -247,4 +250,17 @@ func (n *NS) Loss(pct int) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		n.t.Fatalf("nft in %s: %v\n%s", n.Name, err, out)
 	}
+}
+
+// Dropped is how many packets Loss has dropped so far in the namespace: a loss test
+// checks it, or it may pass on a rule that never matched.
+func (n *NS) Dropped() int {
+	n.t.Helper()
+	out := n.Run("nft", "list", "chain", "inet", "lossy", "in")
+	m := regexp.MustCompile(`counter packets (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		n.t.Fatalf("no loss counter in %s:\n%s", n.Name, out)
+	}
+	d, _ := strconv.Atoi(m[1])
+	return d
 }
