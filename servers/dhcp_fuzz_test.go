@@ -3,6 +3,7 @@ package servers
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,11 @@ func FuzzDHCPHandler(f *testing.F) {
 		d.handlePacket(pkt, peer)
 		d.handlePacket(pkt, peer)
 		req, _ := dhcpv4.FromBytes(pkt) // every reply answers it, so it parsed
+		// Only phones are answered: a client whose option 60 does not start with the
+		// prefix (or that sends none) gets nothing at all, whatever else it sends.
+		if len(conn.sent) > 0 && !strings.HasPrefix(strings.TrimRight(req.ClassIdentifier(), "\x00"), "Cisco") {
+			t.Fatalf("answered a client of class %q: %s", req.ClassIdentifier(), req.Summary())
+		}
 		for _, s := range conn.sent {
 			m, err := dhcpv4.FromBytes(s.b)
 			if err != nil {
