@@ -369,8 +369,8 @@ func (m *Model) checksView(w int) []string {
 	if !ok {
 		return nil
 	}
-	name := c.Value
-	if s.checkedFor != name {
+	name := servers.Visible(c.Value) // an interface name may hold any byte but '/', ':' and space
+	if s.checkedFor != c.Value {
 		return []string{styleDim.Render(fmt.Sprintf("enter checks %s: IPv4 address, link, %s, other DHCP servers",
 			name, m.portsText()))}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"phoneflash/servers"
 	"phoneflash/upgrade"
 )
 
@@ -109,7 +110,7 @@ func (m *Model) phoneSummary(p upgrade.Phone, now time.Time, w int) []string {
 	if !p.FirstSeen.IsZero() {
 		total = p.LastSeen.Sub(p.FirstSeen)
 	}
-	head := fmt.Sprintf("%s %s  %s", phaseMark(p.Phase), styleTitle.Render(phoneName(p)), p.Model)
+	head := fmt.Sprintf("%s %s  %s", phaseMark(p.Phase), styleTitle.Render(phoneName(p)), servers.Visible(p.Model))
 	out := []string{cut(head, w)}
 	for _, l := range wrap(fmt.Sprintf("%s → %s in %s, %s again, %s", before, after, clock(total),
 		plural(p.Retries, "file asked", "files asked"), plural(p.Failures, "failed transfer", "failed transfers")), w-4, "  ") {
@@ -125,7 +126,7 @@ func (m *Model) phoneSummary(p upgrade.Phone, now time.Time, w int) []string {
 		case !st.Started.IsZero():
 			mark, d = styleCurrent.Render(markNow), clock(st.Duration(now))+" so far"
 		}
-		line := fmt.Sprintf("    %s %d %-16s %s", mark, i+1, st.Load, d)
+		line := fmt.Sprintf("    %s %d %-16s %s", mark, i+1, servers.Visible(st.Load), d)
 		if st.Retries > 0 {
 			line += fmt.Sprintf(", %d again", st.Retries)
 		}

@@ -229,7 +229,9 @@ func formatEvent(e servers.Event) logLine {
 	default:
 		b.WriteString(" — " + e.Msg)
 	}
-	ln.text = strings.TrimRight(b.String(), " ")
+	// Names, classes and messages came off the wire: a file name can carry "ESC [ 2 J".
+	// The line is plain text, so making the whole line visible covers every field.
+	ln.text = servers.Visible(strings.TrimRight(b.String(), " "))
 	ln.lower = strings.ToLower(ln.text)
 	return ln
 }

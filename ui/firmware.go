@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"phoneflash/firmware"
+	"phoneflash/servers"
 )
 
 type fwFocus int
@@ -256,13 +257,13 @@ func (m *Model) firmwareView(w, h int) string {
 	out = append(out, "")
 	switch {
 	case s.opening != "":
-		out = append(out, m.spinnerView()+" reading "+s.opening+ellipsis)
+		out = append(out, m.spinnerView()+" reading "+servers.Visible(s.opening)+ellipsis)
 	case s.err != nil:
 		out = append(out, wrapMarked(badLine, s.err.Error(), w)...)
 	case m.lib == nil:
 		out = append(out, styleDim.Render("enter reads it: phoneflash lists every load there and says which are complete."))
 	default:
-		out = append(out, styleTitle.Render(libSummary(m.lib, s.opened)))
+		out = append(out, styleTitle.Render(servers.Visible(libSummary(m.lib, s.opened))))
 		room := h - len(out)
 		lines := s.lines
 		top := min(s.top, max(0, len(lines)-room))
@@ -296,7 +297,8 @@ func plural(n int, one, many string) string {
 }
 
 // loadLines lists the loads grouped by family, each with its status and problems,
-// then the files outside any load and the sources that could not be read.
+// then the files outside any load and the sources that could not be read. IDs, file
+// names and problems come out of the firmware files: each is made visible.
 func loadLines(l *firmware.Library) []string {
 	if l == nil {
 		return nil
@@ -315,25 +317,25 @@ func loadLines(l *firmware.Library) []string {
 					present++
 				}
 			}
-			row := fmt.Sprintf("%-20s %-4s %-12s %d/%d files  %s", ld.ID, ld.Protocol, ld.Version, present, len(ld.Files), ld.Status())
+			row := servers.Visible(fmt.Sprintf("%-20s %-4s %-12s %d/%d files  %s", ld.ID, ld.Protocol, ld.Version, present, len(ld.Files), ld.Status()))
 			if ld.Complete() {
 				out = append(out, "  "+okLine(row))
 			} else {
 				out = append(out, "  "+badLine(row))
 			}
 			for _, p := range ld.Problems {
-				out = append(out, "      "+styleDim.Render(p))
+				out = append(out, "      "+styleDim.Render(servers.Visible(p)))
 			}
 		}
 	}
 	if len(l.Ignored) > 0 {
 		out = append(out, styleDim.Render("Not part of any load (served as they are):"))
 		for _, f := range l.Ignored {
-			out = append(out, "  "+styleDim.Render(f))
+			out = append(out, "  "+styleDim.Render(servers.Visible(f)))
 		}
 	}
 	for _, p := range l.Problems {
-		out = append(out, warnLine(p.Source+": "+p.Error))
+		out = append(out, warnLine(servers.Visible(p.Source+": "+p.Error)))
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"phoneflash/firmware"
+	"phoneflash/servers"
 	"phoneflash/upgrade"
 )
 
@@ -264,9 +265,9 @@ func (m *Model) phoneView(w, h int) string {
 		c, ok := s.pick[f].selected()
 		val := styleDim.Render("(choose)")
 		if ok {
-			val = styleSelected.Render(c.Label)
+			val = styleSelected.Render(servers.Visible(c.Label))
 			if c.Note != "" && f != s.focus {
-				val += "  " + styleDim.Render(c.Note)
+				val += "  " + styleDim.Render(servers.Visible(c.Note))
 			}
 		}
 		mark := "  "
@@ -309,9 +310,9 @@ func (m *Model) planLines(w int) []string {
 	if p.Symptom != upgrade.SymptomNone {
 		head += " (it " + p.Symptom.Describe() + ")"
 	}
-	out := []string{styleTitle.Render(head)}
+	out := []string{styleTitle.Render(servers.Visible(head))}
 	for i, st := range p.Steps {
-		id := st.ID
+		id := servers.Visible(st.ID)
 		if id == "" {
 			id = "(no load at hand)"
 		}

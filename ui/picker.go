@@ -2,6 +2,8 @@ package ui
 
 import (
 	"strings"
+
+	"phoneflash/servers"
 )
 
 // choice is one row of a picker.
@@ -138,7 +140,7 @@ func (p *picker) view(w, h int, focused bool) string {
 		lines = append(lines, p.row(p.choices[p.shown[i]], i == p.cursor, focused, w))
 	}
 	if p.filtering || p.filter != "" {
-		f := "/" + p.filter
+		f := "/" + servers.Visible(p.filter) // pasted text may carry anything
 		if p.filtering {
 			f += "▏"
 		}
@@ -155,7 +157,7 @@ func (p *picker) row(c choice, cur, focused bool, w int) string {
 			lead = markFocus + " "
 		}
 	}
-	label := c.Label
+	label := servers.Visible(c.Label) // interface names, load IDs and paths are outside text
 	if c.Mark != "" {
 		label = c.Mark + " " + label
 	}
@@ -164,7 +166,7 @@ func (p *picker) row(c choice, cur, focused bool, w int) string {
 	}
 	line := lead + label
 	if c.Note != "" {
-		line += "  " + styleDim.Render(c.Note)
+		line += "  " + styleDim.Render(servers.Visible(c.Note))
 	}
 	return cut(line, w)
 }

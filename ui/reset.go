@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"phoneflash/servers"
 	"phoneflash/upgrade"
 )
 
@@ -48,7 +49,7 @@ func (m *Model) resetHelp() []key.Binding {
 func (m *Model) resetView(w, h int) string {
 	rs := m.resets()
 	info := m.run.info
-	serving := fmt.Sprintf("Servers running on %s (%s)", info.Iface, info.ServerIP)
+	serving := fmt.Sprintf("Servers running on %s (%s)", servers.Visible(info.Iface), info.ServerIP)
 	if info.DHCP != "" {
 		serving += ": DHCP " + info.DHCP + ", TFTP " + info.TFTP
 	} else {
@@ -56,7 +57,7 @@ func (m *Model) resetView(w, h int) string {
 	}
 	head := []string{okLine(serving)}
 	for _, wn := range info.Warnings {
-		head = append(head, warnLine(wn))
+		head = append(head, warnLine(servers.Visible(wn))) // they name folders and files
 	}
 	if len(rs) == 0 {
 		return strings.Join(append(head, warnLine("No reset sequence is known for this phone.")), "\n")

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"phoneflash/servers"
 	"phoneflash/upgrade"
 )
 
@@ -90,8 +91,10 @@ func (m *Model) Finish() Result {
 }
 
 // WriteSummary prints what the wizard leaves behind: each phone's outcome, the report
-// and the event log, a line each.
+// and the event log, a line each. It goes to the terminal, and the phone's model and
+// load came off the wire: every line is made visible.
 func (r Result) WriteSummary(w io.Writer) {
+	w = servers.VisibleWriter(w)
 	for _, p := range r.Phones {
 		state := string(p.Phase)
 		if p.Phase == upgrade.PhaseDone {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"phoneflash/servers"
 )
 
 // Colours are the basic ANSI ones (every terminal has them, no background query). Colour
@@ -76,8 +78,11 @@ func fit(s string, w, h int) string {
 }
 
 // wrap breaks plain text s into lines of at most w cells, indenting continuation
-// lines by indent. A word longer than a line (a path) is split.
+// lines by indent. A word longer than a line (a path) is split. Wrapped text is what
+// problems, hints and paths are shown through, and those quote names from the wire or
+// a firmware file: control characters in s are made visible (servers.Visible).
 func wrap(s string, w int, indent string) []string {
+	s = servers.Visible(s)
 	var lines []string
 	line, width := "", 0
 	var words []string

@@ -273,7 +273,7 @@ func (m *Model) watchView(w, h int) string {
 		if m.run.endErr != nil {
 			msg += ": " + m.run.endErr.Error()
 		}
-		top = append(top, badLine(msg))
+		top = append(top, badLine(servers.Visible(msg)))
 	}
 	phones := m.run.phones
 	switch {
@@ -304,7 +304,7 @@ func (m *Model) watchView(w, h int) string {
 	title := fmt.Sprintf("Events (%d", m.watch.log.total)
 	switch {
 	case m.watch.log.editing:
-		title += "; filter: " + m.watch.filterBuf + "▏"
+		title += "; filter: " + servers.Visible(m.watch.filterBuf) + "▏"
 	case m.watch.filterBuf != "":
 		title += fmt.Sprintf("; %d match %q", len(m.watch.log.match), m.watch.filterBuf)
 	default:
@@ -372,10 +372,10 @@ func (m *Model) card(p upgrade.Phone, w int) []string {
 	inner := max(10, w-4) // border and padding
 	id := []string{phoneName(p)}
 	if p.Model != "" {
-		id = append(id, p.Model)
+		id = append(id, servers.Visible(p.Model))
 	}
 	if p.IP != "" {
-		id = append(id, p.IP)
+		id = append(id, servers.Visible(p.IP))
 	}
 	head := styleTitle.Render(strings.Join(id, "  ")) + "  " + phaseMark(p.Phase) + " " + string(p.Phase)
 	var lines []string
@@ -383,10 +383,10 @@ func (m *Model) card(p upgrade.Phone, w int) []string {
 	plan := m.plan
 	switch {
 	case p.Phase == upgrade.PhaseDone:
-		lines = append(lines, okLine("runs "+p.FinalLoad))
+		lines = append(lines, okLine("runs "+servers.Visible(p.FinalLoad)))
 	case plan != nil && p.Step < len(plan.Steps):
 		st := plan.Steps[p.Step]
-		lines = append(lines, fmt.Sprintf("Step %d of %d: %s (%s %s)", p.Step+1, len(plan.Steps), st.ID, st.Protocol, st.Version))
+		lines = append(lines, servers.Visible(fmt.Sprintf("Step %d of %d: %s (%s %s)", p.Step+1, len(plan.Steps), st.ID, st.Protocol, st.Version)))
 	}
 	lines = append(lines, m.transferLine(p, inner))
 	if len(p.Steps) > 0 {
@@ -408,9 +408,9 @@ func (m *Model) transferLine(p upgrade.Phone, w int) string {
 	if p.File == "" {
 		return styleDim.Render("no transfer yet")
 	}
-	name := p.File
+	name := servers.Visible(p.File) // the name as the phone asked for it
 	if p.FileCount > 0 {
-		name = fmt.Sprintf("file %d of %d: %s", p.FileIndex, p.FileCount, p.File)
+		name = fmt.Sprintf("file %d of %d: %s", p.FileIndex, p.FileCount, name)
 	}
 	t := m.watch.xfer[phoneKey(p.MAC, p.IP)]
 	if t == nil || p.Size == 0 {
@@ -444,6 +444,7 @@ func (m *Model) transferLine(p upgrade.Phone, w int) string {
 func timeline(p upgrade.Phone, now time.Time, w int) []string {
 	var cells []string
 	for i, st := range p.Steps {
+		st.Load = servers.Visible(st.Load)
 		var c string
 		switch {
 		case st.Skipped:

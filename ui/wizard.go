@@ -117,7 +117,7 @@ type question struct {
 
 // ask puts a question; y does yes, any other key cancels it with no.
 func (m *Model) ask(text, no string, yes func() tea.Cmd) {
-	m.confirm = question{text: text + " y/N", no: no, yes: yes}
+	m.confirm = question{text: servers.Visible(text) + " y/N", no: no, yes: yes}
 }
 
 // sessionState is the running Session and what the wizard keeps of it.
@@ -315,21 +315,23 @@ func (m *Model) flashing() string {
 	return ""
 }
 
+// phoneName is how a phone is named on screen: its MAC, else its address.
 func phoneName(p upgrade.Phone) string {
 	switch {
 	case p.MAC != "":
-		return p.MAC
+		return servers.Visible(p.MAC)
 	case p.IP != "":
-		return p.IP
+		return servers.Visible(p.IP)
 	}
 	return "unknown MAC"
 }
 
-// warn says on the status line why a key did nothing.
-func (m *Model) warn(s string) { m.status = styleWarn.Render(markWarn) + " " + s }
+// warn says on the status line why a key did nothing. The status line quotes names
+// (interfaces, files, the log's error), so its text is made visible.
+func (m *Model) warn(s string) { m.status = styleWarn.Render(markWarn) + " " + servers.Visible(s) }
 
 // note says on the status line what a key did.
-func (m *Model) note(s string) { m.status = s }
+func (m *Model) note(s string) { m.status = servers.Visible(s) }
 
 // startBusy shows the spinner while an operation runs.
 func (m *Model) startBusy() tea.Cmd {
