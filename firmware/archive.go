@@ -104,8 +104,8 @@ func scanZip(src *source, f archiveFile, size int64) error {
 	var damaged []string
 	for _, zf := range zr.File {
 		p := cleanMemberPath(zf.Name)
-		if p == "" || zf.Mode().IsDir() {
-			continue
+		if p == "" || zf.Mode().IsDir() || isHidden(p) {
+			continue // hidden members are never served (phonefile.go)
 		}
 		m := &member{src: src, path: p, size: int64(zf.UncompressedSize64), csize: int64(zf.CompressedSize64),
 			method: zf.Method, crc: zf.CRC32}
@@ -171,8 +171,8 @@ func scanTar(src *source, f archiveFile, size int64) error {
 			return damagedTar(files, err)
 		}
 		p := cleanMemberPath(h.Name)
-		if p == "" || !h.FileInfo().Mode().IsRegular() {
-			continue // folders; links are not followed inside archives
+		if p == "" || !h.FileInfo().Mode().IsRegular() || isHidden(p) {
+			continue // folders, hidden members (phonefile.go); links are not followed inside archives
 		}
 		m := &member{src: src, path: p, size: h.Size, index: i}
 		if src.kind == kindTar {

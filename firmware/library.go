@@ -15,7 +15,8 @@ import (
 type Library struct {
 	Loads    []*Load         // sorted: family, protocol, version
 	Problems []SourceProblem // sources that could not be read (truncated zip ...), and notes about the set
-	Ignored  []string        // files that are part of no load (still served), and entries that are not files
+	Ignored  []string        // files that are part of no load (each says when it is not served), and entries that are not files
+	Warnings []string        // paths given that are home or system folders (FolderWarning): show before serving
 
 	sources []*source
 	byBase  map[string][]*member // lower-case base name -> every file with it, first source first
@@ -40,10 +41,16 @@ func Open(paths ...string) (*Library, error) {
 		return nil, errors.New("no firmware given: name a folder or a .zip, .cop, .tar or .tar.gz file")
 	}
 	s := newScanner()
+	var warnings []string
 	for _, p := range paths {
 		s.addPath(p)
+		if w := FolderWarning(p); w != "" {
+			warnings = append(warnings, w)
+		}
 	}
-	return s.library(), nil
+	l := s.library()
+	l.Warnings = warnings
+	return l, nil
 }
 
 // OpenFS scans an fs.FS like a folder named name (the demo serves firmware embedded
@@ -95,7 +102,8 @@ func (l *Library) ByFamily(f Family) []*Load {
 	return out
 }
 
-// Root is the view a TFTP server serves: every file of every source, plus an overlay.
+// Root is the view a TFTP server serves: the files of the loads and the other phone
+// files of every source (phonefile.go), plus an overlay.
 func (l *Library) Root() *Root { return l.root }
 
 // resolve finds the file a phone gets for a clean request path (overlay aside): the
@@ -132,6 +140,34 @@ func (l *Library) resolve(req string) *member {
 	return nil
 }
 
+// listUnused notes in Ignored every file that is part of no load, and why it is not
+// served when it is not.
+func (l *Library) listUnused(used map[*member]bool) {
+	for _, src := range l.sources {
+		unserved := 0
+		for _, m := range src.members {
+			switch {
+			case used[m]:
+			case m.refused != "":
+				l.Ignored = append(l.Ignored, fmt.Sprintf("%s (refused: %s)", m.where(), m.refused))
+			case !m.served:
+				if unserved++; unserved <= maxUnservedListed {
+					l.Ignored = append(l.Ignored, m.where()+" (not served: no phone asks for a file named like this)")
+				}
+			default:
+				l.Ignored = append(l.Ignored, m.where())
+			}
+		}
+		if unserved > maxUnservedListed {
+			l.Ignored = append(l.Ignored, fmt.Sprintf("%s: %s not served (no phone asks for such names)",
+				src.name, plural(unserved-maxUnservedListed, "more file", "more files")))
+		}
+		for _, p := range src.ignored {
+			l.Ignored = append(l.Ignored, (&member{src: src, path: p}).where()+" (not a regular file, or a link to a folder: not followed)")
+		}
+	}
+}
+
 // termDefault matches the default manifests a phone asks for after a factory reset.
 var termDefault = regexp.MustCompile(`(?i)^term(\d\d)\.default\.loads$`)
 
@@ -150,21 +186,9 @@ func (s *scanner) library() *Library {
 	slices.SortStableFunc(l.Loads, compareLoads)
 	l.noteDuplicateLoads()
 	l.matchDefaults(used)
+	l.keepServed(used)
 	l.noteDuplicateFiles()
-	for _, src := range s.sources {
-		for _, m := range src.members {
-			switch {
-			case used[m]:
-			case m.refused != "":
-				l.Ignored = append(l.Ignored, fmt.Sprintf("%s (refused: %s)", m.where(), m.refused))
-			default:
-				l.Ignored = append(l.Ignored, m.where())
-			}
-		}
-		for _, p := range src.ignored {
-			l.Ignored = append(l.Ignored, (&member{src: src, path: p}).where()+" (not a regular file, or a link to a folder: not followed)")
-		}
-	}
+	l.listUnused(used)
 	l.root = &Root{lib: l, overlay: map[string]overlayFile{}}
 	return l
 }
@@ -413,7 +437,7 @@ func (l *Library) noteDuplicateFiles() {
 	for _, src := range l.sources {
 		for _, m := range src.members {
 			group := l.byBase[strings.ToLower(m.base())]
-			if group[0] != m || isManifestName(m.base()) {
+			if !m.served || group[0] != m || isManifestName(m.base()) {
 				continue // each name once, from its first copy
 			}
 			sizes := map[int64]bool{}

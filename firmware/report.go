@@ -59,6 +59,9 @@ func (l *Load) present() int {
 // files and source, and the files that belong to no load.
 func WriteReport(w io.Writer, lib *Library, verbose bool) error {
 	ew := &errWriter{w: w}
+	for _, warning := range lib.Warnings {
+		ew.printf("Warning: %s\n", warning)
+	}
 	if len(lib.Loads) == 0 {
 		ew.printf("No firmware loads found.\n")
 	} else {
@@ -102,7 +105,7 @@ func WriteReport(w io.Writer, lib *Library, verbose bool) error {
 		ew.printf("  %s: %s\n", p.Source, p.Error)
 	}
 	if verbose && len(lib.Ignored) > 0 {
-		ew.printf("\nNot part of any load (still served):\n")
+		ew.printf("\nNot part of any load (served unless it says not):\n")
 		for _, name := range lib.Ignored {
 			ew.printf("  %s\n", name)
 		}

@@ -49,6 +49,7 @@ type member struct {
 	target  string // for a symlink in a folder: the path of the file it points to; else ""
 	refused string // why it may never be served (a symlink leaving the folder)
 	broken  string // why it cannot be read (unsupported zip method, cut off)
+	served  bool   // a phone may be given it: part of a load or a phone file (phonefile.go)
 	content []byte // a .loads read during the scan; nil if not read
 	readErr error  // why content could not be read
 }
@@ -239,6 +240,8 @@ func (s *scanner) addPath(p string) {
 		s.addFolder(p)
 	case !info.Mode().IsRegular():
 		s.problem(p, fmt.Errorf("not a folder, an archive or a file"))
+	case isHidden(filepath.Base(p)):
+		s.problem(p, fmt.Errorf("a hidden file: phoneflash never serves one, no phone asks for it"))
 	default:
 		// A lone file: its folder is the source, with only that file in it.
 		dir := filepath.Dir(p)
@@ -329,6 +332,12 @@ func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, 
 				return err
 			}
 			s.problem(filepath.Join(name, filepath.FromSlash(p)), fmt.Errorf("cannot read: %w", err))
+			return nil
+		}
+		if p != "." && isHidden(path.Base(p)) {
+			if d.IsDir() {
+				return fs.SkipDir // never read: see phonefile.go
+			}
 			return nil
 		}
 		if d.IsDir() {
