@@ -150,6 +150,8 @@ func (l *Library) listUnused(used map[*member]bool) {
 			case used[m]:
 			case m.refused != "":
 				l.Ignored = append(l.Ignored, fmt.Sprintf("%s (refused: %s)", m.where(), m.refused))
+			case m.broken != "" && m.src.kind == kindFolder: // an archive's problem says it already
+				l.Ignored = append(l.Ignored, fmt.Sprintf("%s (%s)", m.where(), m.broken))
 			case !m.served:
 				if unserved++; unserved <= maxUnservedListed {
 					l.Ignored = append(l.Ignored, m.where()+" (not served: no phone asks for a file named like this)")

@@ -65,18 +65,28 @@ func (m *member) filePath() string {
 	return m.path
 }
 
-// readManifestFrom reads a .loads found in a folder during the scan.
-func (m *member) readManifestFrom(open func(string) (fs.File, error)) {
-	if !isManifestName(m.path) {
-		return
-	}
+// readAtScan opens a file found in a folder during the scan, so that one phoneflash
+// may not read is unreadable now, not "complete" and then refused to the phone; a
+// .loads is read as well.
+func (m *member) readAtScan(open func(string) (fs.File, error)) {
 	f, err := open(m.filePath())
 	if err != nil {
+		m.broken = cannotOpen(err)
 		m.readErr = err
 		return
 	}
 	defer f.Close()
-	m.readManifest(f)
+	if isManifestName(m.path) {
+		m.readManifest(f)
+	}
+}
+
+// cannotOpen says why a file cannot be opened, and what to do when it is permissions.
+func cannotOpen(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Sprintf("cannot be opened (%v): the user running phoneflash may not read it; make it readable (chmod a+r) or run phoneflash as its owner", err)
+	}
+	return fmt.Sprintf("cannot be opened (%v)", err)
 }
 
 // where names the member for people: "dir/sub/file" or "x.zip:file".
@@ -248,7 +258,7 @@ func (s *scanner) addPath(p string) {
 		src := s.newSource(dir, kindFolder)
 		src.openFile = func(rel string) (fs.File, error) { return os.Open(filepath.Join(dir, filepath.FromSlash(rel))) }
 		m := &member{src: src, path: filepath.Base(p), size: info.Size()}
-		m.readManifestFrom(src.openFile)
+		m.readAtScan(src.openFile)
 		src.members = append(src.members, m)
 	}
 }
@@ -368,7 +378,7 @@ func (s *scanner) walk(name string, fsys fs.FS, openFile func(string) (fs.File, 
 			s.addArchive(filepath.Join(name, filepath.FromSlash(p)), func() (fs.File, error) { return openFile(m.filePath()) })
 			return nil
 		}
-		m.readManifestFrom(openFile)
+		m.readAtScan(openFile)
 		src.members = append(src.members, m)
 		return nil
 	})
