@@ -49,7 +49,7 @@ func (s *scanner) addArchive(name string, open func() (fs.File, error)) {
 	}
 	af, ok := f.(archiveFile)
 	if !ok { // an fs.FS without random access: read it whole (small embedded sets only)
-		data, err := io.ReadAll(io.LimitReader(f, maxMemberSize))
+		data, err := io.ReadAll(io.LimitReader(f, maxArchiveInMemory))
 		if err != nil {
 			s.problem(name, fmt.Errorf("cannot read the archive: %w", err))
 			return
@@ -206,65 +206,95 @@ func damagedTar(files int, err error) error {
 	return fmt.Errorf("damaged after %d file(s) (%w): download it again", files, err)
 }
 
-// decompress reads a compressed member whole (deflated zip member, tar.gz member, or
-// any member of an archive without random access). The cache calls it once per member.
+// decompress inflates a deflated zip member whole; the cache calls it once per member.
 func (m *member) decompress() ([]byte, error) {
-	if m.size > maxMemberSize {
-		return nil, fmt.Errorf("%s: %d bytes is too large to serve", m.where(), m.size)
+	if why := m.tooLarge(); why != "" {
+		return nil, fmt.Errorf("%s: %s", m.where(), why)
 	}
 	f, err := m.src.openArchive()
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", m.src.name, err)
 	}
 	defer f.Close()
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", m.src.name, errNoReaderAt)
+	}
+	var r io.Reader = io.NewSectionReader(ra, m.offset, m.csize)
+	if m.method == zipDeflate {
+		fr := flate.NewReader(r)
+		defer fr.Close()
+		r = fr
+	}
 	buf := make([]byte, m.size)
-	switch m.src.kind {
-	case kindZip:
-		ra, ok := f.(io.ReaderAt)
-		if !ok {
-			return nil, fmt.Errorf("%s: %w", m.src.name, errNoReaderAt)
-		}
-		var r io.Reader = io.NewSectionReader(ra, m.offset, m.csize)
-		if m.method == zipDeflate {
-			fr := flate.NewReader(r)
-			defer fr.Close()
-			r = fr
-		}
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, fmt.Errorf("read %s: %w", m.where(), err)
-		}
-		if crc32.ChecksumIEEE(buf) != m.crc {
-			return nil, fmt.Errorf("read %s: checksum mismatch: the archive is damaged, download it again", m.where())
-		}
-		return buf, nil
-	default:
-		var r io.Reader = f
-		if m.src.kind == kindTarGz {
-			gz, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", m.where(), err)
-			}
-			defer gz.Close()
-			r = gz
-		}
-		tr := tar.NewReader(r)
-		for i := 0; ; i++ {
-			h, err := tr.Next()
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", m.where(), err)
-			}
-			if i == m.index {
-				if cleanMemberPath(h.Name) != m.path || h.Size != m.size {
-					return nil, fmt.Errorf("read %s: the archive changed since it was scanned", m.where())
-				}
-				if _, err := io.ReadFull(tr, buf); err != nil {
-					return nil, fmt.Errorf("read %s: %w", m.where(), err)
-				}
-				return buf, nil
-			}
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, fmt.Errorf("read %s: %w", m.where(), err)
+	}
+	if crc32.ChecksumIEEE(buf) != m.crc {
+		return nil, fmt.Errorf("read %s: checksum mismatch: the archive is damaged, download it again", m.where())
+	}
+	return buf, nil
+}
+
+// readStream reads a tar.gz (or a tar that cannot seek) once from its start and gives
+// each member of want its bytes, or why it has none, through done: exactly once each.
+// It stops after the last one wanted.
+func (src *source) readStream(want []*member, done func(*member, []byte, error)) {
+	byIndex := make(map[int]*member, len(want))
+	for _, m := range want {
+		byIndex[m.index] = m
+	}
+	failRest := func(err error) {
+		for _, m := range byIndex {
+			done(m, nil, fmt.Errorf("read %s: %w", m.where(), err))
 		}
 	}
+	f, err := src.openArchive()
+	if err != nil {
+		failRest(err)
+		return
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if src.kind == kindTarGz {
+		gz, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
+		if err != nil {
+			failRest(err)
+			return
+		}
+		defer gz.Close()
+		r = gz
+	}
+	tr := tar.NewReader(r)
+	for i := 0; len(byIndex) > 0; i++ {
+		h, err := tr.Next()
+		if err == io.EOF {
+			err = errArchiveChanged
+		}
+		if err != nil {
+			failRest(err)
+			return
+		}
+		m := byIndex[i]
+		if m == nil {
+			continue
+		}
+		delete(byIndex, i)
+		if cleanMemberPath(h.Name) != m.path || h.Size != m.size {
+			done(m, nil, fmt.Errorf("read %s: %w", m.where(), errArchiveChanged))
+			continue
+		}
+		buf := make([]byte, m.size)
+		if _, err := io.ReadFull(tr, buf); err != nil {
+			done(m, nil, fmt.Errorf("read %s: %w", m.where(), err))
+			failRest(err)
+			return
+		}
+		done(m, buf, nil)
+	}
 }
+
+var errArchiveChanged = errors.New("the archive changed since it was scanned")
 
 // memFile is an archive held in memory, for an fs.FS whose files cannot seek.
 type memFile struct {

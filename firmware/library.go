@@ -150,7 +150,7 @@ func (l *Library) listUnused(used map[*member]bool) {
 			case used[m]:
 			case m.refused != "":
 				l.Ignored = append(l.Ignored, fmt.Sprintf("%s (refused: %s)", m.where(), m.refused))
-			case m.broken != "" && m.src.kind == kindFolder: // an archive's problem says it already
+			case m.broken != "" && (m.src.kind == kindFolder || m.tooLarge() != ""): // an archive's problem says the rest
 				l.Ignored = append(l.Ignored, fmt.Sprintf("%s (%s)", m.where(), m.broken))
 			case !m.served:
 				if unserved++; unserved <= maxUnservedListed {
@@ -178,6 +178,9 @@ func (s *scanner) library() *Library {
 	l := &Library{Problems: s.problems, sources: s.sources, byBase: map[string][]*member{}}
 	for _, src := range s.sources {
 		for _, m := range src.members {
+			if m.broken == "" {
+				m.broken = m.tooLarge()
+			}
 			key := strings.ToLower(m.base())
 			l.byBase[key] = append(l.byBase[key], m)
 		}

@@ -106,9 +106,26 @@ func (m *member) folder() string {
 	return m.src.name
 }
 
-// maxMemberSize bounds a file read whole into memory (a phone's largest is under 5 MB;
-// TFTP with 512-byte blocks cannot send more than 32 MiB).
-const maxMemberSize = 1 << 30
+// maxPhoneFileSize bounds every file phoneflash serves. Phone files are a few MB (the
+// largest known, apps42.9-4-2ES9.sbn, is 4.6 MB; CISCO.md §1.2), and TFTP with 512-byte
+// blocks cannot send more than 32 MiB without block-number rollover. Anything larger is
+// not a phone firmware file: refused at scan time, it is never inflated (a 900 MiB zip
+// member took 2.77 GB of memory for three transfers), and every member that is served
+// fits the member cache.
+const maxPhoneFileSize = 64 << 20
+
+// maxArchiveInMemory bounds an archive read whole because its fs.FS cannot seek (the
+// demo's embedded sample firmware is a few hundred KB).
+const maxArchiveInMemory = 1 << 30
+
+// tooLarge says why a member is refused for its size, or "" when it is not.
+func (m *member) tooLarge() string {
+	if m.size <= maxPhoneFileSize {
+		return ""
+	}
+	return fmt.Sprintf("%d bytes: not a phone firmware file (phone files are a few MB; phoneflash serves at most %d MiB)",
+		m.size, maxPhoneFileSize>>20)
+}
 
 // open gives a reader of the member's bytes and its size. Each call returns its own
 // reader, so concurrent transfers of one file do not interfere.
@@ -127,7 +144,13 @@ func (m *member) open() (io.ReadSeekCloser, int64, error) {
 			return rc, m.size, err
 		}
 	}
-	data, err := m.src.cache.get(m, m.decompress)
+	var data []byte
+	var err error
+	if m.src.kind == kindZip {
+		data, err = m.src.cache.get(m, m.decompress)
+	} else { // a tar.gz has no index: one pass over the stream fills every member
+		data, err = m.src.cache.getFromStream(m, m.src.readStream)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -152,7 +175,7 @@ func (m *member) openLoose() (io.ReadSeekCloser, int64, error) {
 		return readSeekFile{rs, f}, info.Size(), nil
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxMemberSize))
+	data, err := io.ReadAll(io.LimitReader(f, maxPhoneFileSize))
 	if err != nil {
 		return nil, 0, fmt.Errorf("read %s: %w", m.where(), err)
 	}
