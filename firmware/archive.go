@@ -12,6 +12,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -172,9 +173,14 @@ func scanTar(src *source, f archiveFile, size int64) error {
 		}
 		p := cleanMemberPath(h.Name)
 		if p == "" || !h.FileInfo().Mode().IsRegular() || isHidden(p) {
-			continue // folders, hidden members (phonefile.go); links are not followed inside archives
+			continue // folders, hidden members (phonefile.go), symlinks (not followed inside archives)
 		}
 		m := &member{src: src, path: p, size: h.Size, index: i}
+		if h.Typeflag == tar.TypeLink {
+			src.members = append(src.members, src.hardLink(m, cleanMemberPath(h.Linkname)))
+			files++
+			continue
+		}
 		if src.kind == kindTar {
 			off, err := f.Seek(0, io.SeekCurrent)
 			if err != nil {
@@ -197,6 +203,23 @@ func scanTar(src *source, f archiveFile, size int64) error {
 		}
 	}
 	return nil
+}
+
+// hardLink makes m (a tar hard link, which has no data of its own) the member it
+// links to: same bytes, size and manifest. A tar only links to a name it held before.
+func (src *source) hardLink(m *member, target string) *member {
+	for _, t := range slices.Backward(src.members) {
+		if t.path == target {
+			if t.link != nil {
+				t = t.link
+			}
+			m.link, m.size, m.broken, m.content, m.readErr = t, t.size, t.broken, t.content, t.readErr
+			return m
+		}
+	}
+	m.size = 0
+	m.broken = fmt.Sprintf("a hard link to %s, which the archive does not hold before it: download it again", target)
+	return m
 }
 
 func damagedTar(files int, err error) error {

@@ -73,7 +73,7 @@ func (c *memberCache) claim(m *member, others []*member) (*cacheEntry, []*member
 	}
 	claimed := []*member{m}
 	for _, o := range others {
-		if o != m && o.served && o.broken == "" && o.refused == "" && c.entries[o] == nil {
+		if o != m && o.served && o.broken == "" && o.refused == "" && o.link == nil && c.entries[o] == nil {
 			claimed = append(claimed, o)
 		}
 	}

@@ -41,17 +41,18 @@ type member struct {
 	src     *source
 	path    string // slash-separated path inside the source
 	size    int64
-	offset  int64  // start of the data inside the archive (zip, tar)
-	csize   int64  // compressed size of a deflated zip member
-	method  uint16 // zip compression method
-	crc     uint32 // zip CRC-32 of the uncompressed data
-	index   int    // position of a tar member in its stream
-	target  string // for a symlink in a folder: the path of the file it points to; else ""
-	refused string // why it may never be served (a symlink leaving the folder)
-	broken  string // why it cannot be read (unsupported zip method, cut off)
-	served  bool   // a phone may be given it: part of a load or a phone file (phonefile.go)
-	content []byte // a .loads read during the scan; nil if not read
-	readErr error  // why content could not be read
+	offset  int64   // start of the data inside the archive (zip, tar)
+	csize   int64   // compressed size of a deflated zip member
+	method  uint16  // zip compression method
+	crc     uint32  // zip CRC-32 of the uncompressed data
+	index   int     // position of a tar member in its stream
+	target  string  // for a symlink in a folder: the path of the file it points to; else ""
+	link    *member // for a hard link in a tar: the member whose bytes it has; else nil
+	refused string  // why it may never be served (a symlink leaving the folder)
+	broken  string  // why it cannot be read (unsupported zip method, cut off)
+	served  bool    // a phone may be given it: part of a load or a phone file (phonefile.go)
+	content []byte  // a .loads read during the scan; nil if not read
+	readErr error   // why content could not be read
 }
 
 // base is the file name without folders.
@@ -137,6 +138,8 @@ func (m *member) open() (io.ReadSeekCloser, int64, error) {
 		return nil, 0, fmt.Errorf("%s: %s", m.where(), m.broken)
 	}
 	switch {
+	case m.link != nil:
+		return m.link.open()
 	case m.src.kind == kindFolder:
 		return m.openLoose()
 	case m.src.kind == kindTar || m.src.kind == kindZip && m.method == zipStore:
