@@ -63,7 +63,7 @@ type Event struct {
 	Server   string `json:"server,omitempty"`    // dhcp.rogue: the other server's address
 
 	// TFTP details.
-	Asked       string  `json:"asked,omitempty"`       // the name exactly as requested, when it differs from File
+	Asked       string  `json:"asked,omitempty"`       // the name exactly as requested: always on tftp.denied and tftp.missing, else when it differs from File
 	Port        int     `json:"port,omitempty"`        // client's TFTP port: tells transfers of one client apart
 	DurationMS  int64   `json:"duration_ms,omitempty"` // tftp.done / tftp.error
 	Rate        float64 `json:"rate,omitempty"`        // tftp.done: bytes per second

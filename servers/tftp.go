@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"strconv"
 	"strings"
@@ -19,40 +18,41 @@ import (
 // progressEvery is the least time between two tftp.progress events of one transfer.
 const progressEvery = 100 * time.Millisecond
 
-// errStopping aborts the transfers still running when the servers stop.
-var errStopping = errors.New("server shutting down")
+// readAhead is the buffer a transfer reads its file through once its client answers.
+const readAhead = 16 << 10
 
-// tftpServer serves a Root read-only through pin/tftp and reports every transfer.
+// errStopping aborts the transfers still running when the servers stop.
+var errStopping = errors.New(Stopped + ": the server is shutting down")
+
+// tftpServer serves a Root read-only: serveRequests reads and admits each request, pin
+// (github.com/pin/tftp/v3) runs the transfer, and every step is reported on the bus.
 type tftpServer struct {
 	srv      *tftp.Server
 	root     Root
 	bus      *Bus
 	conn     *net.UDPConn
+	admit    *admission
 	stopping atomic.Bool
-	served   chan error // Serve's result
+	served   chan error // serveRequests' result
 
 	mu     sync.Mutex
 	active map[transferKey]*transfer
 
-	loopErrs limiter // only touched from the Serve goroutine (hook calls without a transfer)
-
-	// buffers are read-ahead buffers, one per running transfer whatever the file size.
-	buffers sync.Pool
+	quiet limiter // reports of refusals in bulk and of noise; only touched by serveRequests
 }
 
-// transfer is one read request being served.
+// transfer is one read request admitted, from serveRequests until its handler returns.
 type transfer struct {
-	ev      Event         // IP, Port, File, Asked, Size filled in
-	done    chan struct{} // closed when its handler returns
-	sending atomic.Bool   // inside ReadFrom: the hook may report for it
-	stats   tftp.TransferStats
+	ev    Event // IP, Port, File (the name asked) filled in
+	stats tftp.TransferStats
+	// sending: inside ReadFrom, the hook may report for it.
+	sending atomic.Bool
 }
 
 func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpServer {
-	t := &tftpServer{root: root, bus: bus, conn: conn, served: make(chan error, 1),
-		active: map[transferKey]*transfer{}, loopErrs: limiter{every: quietFor},
-		buffers: sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}}
-	t.srv = tftp.NewServer(t.read, t.write)
+	t := &tftpServer{root: root, bus: bus, conn: conn, served: make(chan error, 1), admit: newAdmission(defaultTFTPLimits),
+		active: map[transferKey]*transfer{}, quiet: limiter{every: quietFor}}
+	t.srv = tftp.NewServer(t.read, nil) // write requests never reach pin: serveRequests refuses them
 	t.srv.SetTimeout(cfg.Timeout)
 	t.srv.SetRetries(cfg.Retries)
 	// Instead of pin's random 0-1 s sleep before every resend (5-6 s per lost packet
@@ -66,22 +66,16 @@ func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpS
 }
 
 func (t *tftpServer) start() {
-	go func() { t.served <- t.srv.Serve(t.conn) }()
+	go func() { t.served <- t.serveRequests() }()
 }
 
-// shutdown aborts running transfers at their next block, then stops pin: it closes the
-// socket and waits for every transfer goroutine.
+// shutdown stops taking requests, aborts running transfers at their next block and
+// waits for their goroutines.
 func (t *tftpServer) shutdown() error {
 	t.stopping.Store(true)
+	t.conn.Close()
+	err := <-t.served // no request reaches pin after this
 	t.srv.Shutdown()
-	return <-t.served
-}
-
-// write refuses every write request: phoneflash only reads.
-func (t *tftpServer) write(name string, wt io.WriterTo) error {
-	ra := wt.(tftp.IncomingTransfer).RemoteAddr()
-	err := fmt.Errorf("access violation: %q: this server is read-only", name)
-	t.bus.Publish(Event{Kind: TFTPDenied, IP: ra.IP.String(), Port: ra.Port, File: name, Msg: "write request refused: read-only"})
 	return err
 }
 
@@ -90,17 +84,15 @@ func (t *tftpServer) write(name string, wt io.WriterTo) error {
 func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	ot := rf.(tftp.OutgoingTransfer)
 	ra := ot.RemoteAddr()
-	tr := &transfer{ev: Event{IP: ra.IP.String(), Port: ra.Port, File: asked}, done: make(chan struct{})}
-	key := transferKey{tr.ev.IP, tr.ev.Port, asked}
-	if first := t.begin(key, tr); first != nil {
-		// The client resent its request before our first packet reached it. Answering
-		// would start a second transfer towards the same client port; stay silent until
-		// the first one is over (on shutdown it stops at its next block). Returning
-		// earlier would let pin's hook report this handler under the first one's key.
-		<-first.done
-		return fmt.Errorf("duplicate request for %q from %s: already served", asked, &ra)
+	key := transferKey{ra.IP.String(), ra.Port, asked}
+	tr, ok := t.begin(key)
+	if tr == nil {
+		return fmt.Errorf("TFTP server: %q from %s was never admitted", asked, &ra) // cannot happen
 	}
-	defer t.end(key, tr)
+	defer t.end(key)
+	if !ok {
+		return errStopping
+	}
 
 	r, size, resolved, err := t.root.Open(asked)
 	if err != nil {
@@ -117,11 +109,7 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	t.bus.Publish(req)
 
 	start := time.Now()
-	// pin reads one block at a time: without a buffer every block costs a read syscall.
-	buf := t.buffers.Get().(*bufio.Reader)
-	buf.Reset(r)
-	defer func() { buf.Reset(nil); t.buffers.Put(buf) }()
-	pr := &progressReader{r: buf, t: t, ev: tr.ev, next: start.Add(progressEvery)}
+	pr := &progressReader{file: r, t: t, ev: tr.ev, next: start.Add(progressEvery)}
 	pr.ev.Kind = TFTPProgress
 	tr.sending.Store(true)
 	n, err := rf.ReadFrom(pr)
@@ -155,69 +143,53 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	return nil
 }
 
-// refuse reports a name the Root would not open and returns the error for the client
-// (pin always sends it as code 1, so the text says what it is).
+// refuse reports a name the Root would not open, with the name as asked and the
+// reason, and returns the error for the client (pin always sends it as code 1, so the
+// text says what it is).
 func (t *tftpServer) refuse(tr *transfer, err error) error {
 	e := tr.ev
+	e.Asked = e.File
+	var reason string
+	e.Kind, reason = rootRefusal(err)
 	e.Msg = err.Error()
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		e.Kind = TFTPMissing
-	case errors.Is(err, fs.ErrPermission):
-		e.Kind = TFTPDenied
-		if !strings.Contains(e.Msg, "access violation") {
-			err = fmt.Errorf("access violation: %w", err)
-		}
-	default:
-		e.Kind = TFTPError
+	if reason != "" {
+		e.Msg = reason + ": " + e.Msg
+	}
+	if e.Kind == TFTPDenied && !strings.Contains(err.Error(), "access violation") {
+		err = fmt.Errorf("access violation: %w", err)
 	}
 	t.bus.Publish(e)
 	return err
 }
 
-// begin registers tr; when a transfer for the same client port and name is running it
-// returns that one instead.
-func (t *tftpServer) begin(k transferKey, tr *transfer) *transfer {
+// begin finds the transfer serveRequests admitted for k; ok is false when the servers
+// are stopping.
+func (t *tftpServer) begin(k transferKey) (tr *transfer, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if first := t.active[k]; first != nil {
-		return first
-	}
-	t.active[k] = tr
-	return nil
+	tr = t.active[k]
+	return tr, tr != nil && !t.stopping.Load()
 }
 
-func (t *tftpServer) end(k transferKey, tr *transfer) {
+// end forgets the transfer of k and gives its place back.
+func (t *tftpServer) end(k transferKey) {
 	t.mu.Lock()
 	delete(t.active, k)
 	t.mu.Unlock()
-	close(tr.done)
+	t.admit.release(k.ip)
 }
 
 // hook receives pin's per-transfer statistics, called inside ReadFrom.
 type hook struct{ t *tftpServer }
 
-func (h hook) OnSuccess(st tftp.TransferStats) { h.record(st) }
-
-func (h hook) OnFailure(st tftp.TransferStats, err error) {
-	if st.RemoteAddr == nil {
-		// Not a transfer: the listening loop met a packet it could not use (a stray ACK,
-		// garbage) or could not open a transfer socket.
-		if h.t.loopErrs.allow(err.Error(), time.Now()) {
-			h.t.bus.Publish(Event{Kind: TFTPError, Msg: "TFTP server: " + err.Error()})
-		}
-		return
-	}
-	h.record(st)
-}
+func (h hook) OnSuccess(st tftp.TransferStats)            { h.record(st) }
+func (h hook) OnFailure(st tftp.TransferStats, err error) { h.record(st) }
 
 func (h hook) record(st tftp.TransferStats) {
 	h.t.mu.Lock()
 	tr := h.t.active[transferKey{st.RemoteAddr.String(), st.Tid, st.Filename}]
 	h.t.mu.Unlock()
-	// DatagramsSent == 0: a handler that sent nothing (a duplicate request) under the
-	// same key as the transfer that is sending.
-	if tr != nil && tr.sending.Load() && st.DatagramsSent > 0 {
+	if tr != nil && tr.sending.Load() {
 		tr.stats = st // read by the same goroutine after ReadFrom returns
 	}
 }
@@ -225,17 +197,29 @@ func (h hook) record(st tftp.TransferStats) {
 // progressReader counts what pin reads (at most one block ahead of what the client
 // acknowledged) and publishes it at most every progressEvery.
 type progressReader struct {
-	r    io.Reader
-	t    *tftpServer
-	ev   Event
-	next time.Time
+	file  io.Reader
+	ahead *bufio.Reader // made at the second read: a client that never answers costs none
+	reads int
+	t     *tftpServer
+	ev    Event
+	next  time.Time
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	if p.t.stopping.Load() {
 		return 0, errStopping
 	}
-	n, err := p.r.Read(b)
+	if p.reads++; p.reads == 2 {
+		// pin reads one block at a time: without a buffer every block costs a read syscall.
+		p.ahead = bufio.NewReaderSize(p.file, readAhead)
+	}
+	var n int
+	var err error
+	if p.ahead != nil {
+		n, err = p.ahead.Read(b)
+	} else {
+		n, err = p.file.Read(b)
+	}
 	p.ev.Bytes += int64(n)
 	if now := time.Now(); now.After(p.next) {
 		p.next = now.Add(progressEvery)
