@@ -116,8 +116,8 @@ func (r *Running) fail(err error) {
 	}
 }
 
-// shutdown closes every socket (ending the serve loops) and waits for the TFTP
-// transfers, which are aborted at their next block.
+// shutdown closes every socket (ending the serve loops and the TFTP transfers, whose
+// clients may have gone silent) and waits for the transfers' goroutines.
 func (r *Running) shutdown() {
 	r.once.Do(func() {
 		if r.socks.dhcp != nil {
@@ -133,8 +133,8 @@ func (r *Running) shutdown() {
 	})
 }
 
-// Stop releases both ports and returns once every goroutine of the servers is gone.
-// A transfer whose client vanished can hold it up to Timeout x Retries.
+// Stop releases both ports and returns once every goroutine of the servers is gone,
+// at once: each transfer still running ends with a tftp.error whose reason is Stopped.
 func (r *Running) Stop() {
 	r.shutdown()
 	r.wg.Wait()

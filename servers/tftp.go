@@ -43,7 +43,8 @@ type tftpServer struct {
 
 // transfer is one read request admitted, from serveRequests until its handler returns.
 type transfer struct {
-	ev    Event // IP, Port, File (the name asked) filled in
+	ev    Event        // IP, Port, File (the name asked) filled in
+	sock  *net.UDPConn // pin's socket for it, once its handler runs: closed to stop it
 	stats tftp.TransferStats
 	// sending: inside ReadFrom, the hook may report for it.
 	sending atomic.Bool
@@ -56,8 +57,14 @@ func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpS
 	t.srv.SetTimeout(cfg.Timeout)
 	t.srv.SetRetries(cfg.Retries)
 	// Instead of pin's random 0-1 s sleep before every resend (5-6 s per lost packet
-	// with its defaults): see backoff.
-	t.srv.SetBackoff(func(n int) time.Duration { return backoff(cfg.Timeout, n) })
+	// with its defaults): see backoff. None once stopping: the socket is closed, and
+	// each resend fails at once.
+	t.srv.SetBackoff(func(n int) time.Duration {
+		if t.stopping.Load() {
+			return 0
+		}
+		return backoff(cfg.Timeout, n)
+	})
 	if cfg.BlockSize > 0 {
 		t.srv.SetBlockSize(cfg.BlockSize)
 	}
@@ -69,12 +76,19 @@ func (t *tftpServer) start() {
 	go func() { t.served <- t.serveRequests() }()
 }
 
-// shutdown stops taking requests, aborts running transfers at their next block and
-// waits for their goroutines.
+// shutdown stops taking requests, ends every transfer at once (its client may have gone
+// silent: pin would resend for Timeout x Retries) and waits for their goroutines.
 func (t *tftpServer) shutdown() error {
 	t.stopping.Store(true)
 	t.conn.Close()
 	err := <-t.served // no request reaches pin after this
+	t.mu.Lock()
+	for _, tr := range t.active {
+		if tr.sock != nil {
+			tr.sock.Close()
+		}
+	}
+	t.mu.Unlock()
 	t.srv.Shutdown()
 	return err
 }
@@ -85,7 +99,7 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	ot := rf.(tftp.OutgoingTransfer)
 	ra := ot.RemoteAddr()
 	key := transferKey{ra.IP.String(), ra.Port, asked}
-	tr, ok := t.begin(key)
+	tr, ok := t.begin(key, transferSocket(rf))
 	if tr == nil {
 		return fmt.Errorf("TFTP server: %q from %s was never admitted", asked, &ra) // cannot happen
 	}
@@ -119,6 +133,9 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	e.Bytes = n
 	took := time.Since(start)
 	e.DurationMS = took.Milliseconds()
+	if err != nil && t.stopping.Load() {
+		err = errStopping // the socket closed under it: say why, not how
+	}
 	if err != nil && !(n == size && isTimeout(err)) {
 		e.Kind, e.Msg = TFTPError, err.Error()
 		t.bus.Publish(e)
@@ -162,13 +179,18 @@ func (t *tftpServer) refuse(tr *transfer, err error) error {
 	return err
 }
 
-// begin finds the transfer serveRequests admitted for k; ok is false when the servers
-// are stopping.
-func (t *tftpServer) begin(k transferKey) (tr *transfer, ok bool) {
+// begin finds the transfer serveRequests admitted for k and records pin's socket for
+// it; ok is false when the servers are stopping (shutdown has closed the sockets it
+// knew of, and will not see this one).
+func (t *tftpServer) begin(k transferKey, sock *net.UDPConn) (tr *transfer, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tr = t.active[k]
-	return tr, tr != nil && !t.stopping.Load()
+	if tr == nil || t.stopping.Load() {
+		return tr, false
+	}
+	tr.sock = sock
+	return tr, true
 }
 
 // end forgets the transfer of k and gives its place back.

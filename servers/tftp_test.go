@@ -330,9 +330,9 @@ func TestTFTPDuplicateRequestDoesNotBreakTransfer(t *testing.T) {
 	}
 }
 
-// A duplicate request still waiting when the servers stop: Stop waits for the first
-// transfer to end at its next block, and (under -race) nothing writes the first
-// transfer's statistics from the duplicate's goroutine.
+// A duplicate request when the servers stop: Stop ends the first transfer, no second
+// one starts, and (under -race) nothing writes the first transfer's statistics from
+// another goroutine.
 func TestTFTPStopWithADuplicateWaiting(t *testing.T) {
 	r, rec := startLoopback(t, map[string]string{"f.bin": randomBytes(t, 512*20)}, nil)
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
