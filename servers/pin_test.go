@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// servers/pin.go reaches inside pin/tftp v3.1.0 (an unexported method): a
-// go.mod that moves to another version must come with a check of it. (A test binary
+// servers/pin.go reaches inside pin/tftp v3.1.0 (an unexported method and field): a
+// go.mod that moves to another version must come with a check of both. (A test binary
 // carries no module versions, so go.mod is read.)
 func TestPinIsTheVersionReachedInto(t *testing.T) {
 	mod, err := os.ReadFile("../go.mod")
@@ -21,6 +21,6 @@ func TestPinIsTheVersionReachedInto(t *testing.T) {
 		}
 	}
 	if len(found) != 1 || found[0] != "github.com/pin/tftp/v3 v3.1.0" {
-		t.Fatalf("go.mod has %q for pin/tftp: check Server.handlePacket's signature in its source against servers/pin.go, then update this test", found)
+		t.Fatalf("go.mod has %q for pin/tftp: check Server.handlePacket's signature and sender.conn in its source against servers/pin.go, then update this test", found)
 	}
 }
