@@ -15,7 +15,6 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -137,14 +136,11 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		req, err = so.request()
 	}
-	if err == nil && so.model != "" {
-		_, err = upgrade.FindModel(so.model)
-	}
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "phoneflash: %v\n", err)
+		fmt.Fprintf(stderr, "phoneflash: %s\n", problemText(err))
 		return exitUsage
 	}
 	// Reports and the default event log go to the current folder, named in full on
@@ -214,6 +210,29 @@ func openFirmware(cmd string, paths []string, stderr io.Writer) (*firmware.Libra
 	return lib, nil
 }
 
+// loadlessFile is the first of paths that is a file (not a folder) from which no load
+// was read: /etc/passwd by mistake, a zip of something else. A folder may hold loose
+// phone files and no load; a file given on its own is meant to be firmware.
+func loadlessFile(lib *firmware.Library, paths []string) string {
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+			continue // unreadable paths are the library's problems, said already
+		}
+		found := false
+		for _, sp := range lib.Problems {
+			found = found || sp.Source == p && sp.Unread
+		}
+		for _, ld := range lib.Loads {
+			// An archive is the source of its loads; a lone file's folder is its source.
+			found = found || ld.Source == p || ld.Source == filepath.Dir(p)
+		}
+		if !found {
+			return p
+		}
+	}
+	return ""
+}
+
 // logOpener opens the event log at path when the wizard starts the servers.
 func logOpener(path string) func() (io.WriteCloser, string, error) {
 	return func() (io.WriteCloser, string, error) {
@@ -250,15 +269,26 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
 	}
-	if err == nil && so.iface == "" {
+	if err == nil && cfg.Iface == "" {
 		err = errors.New("no interface: give --iface IF (see: ip -br link)")
 	}
 	if err == nil && len(so.firmware) == 0 {
 		err = errors.New("no firmware: give --firmware PATH (a folder, .zip, .cop or .tar), repeatable")
 	}
+	var req upgrade.PlanRequest
+	if err == nil {
+		req, err = so.request()
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
 		return exitUsage
+	}
+	if err := cfg.Check(); err != nil { // before any socket: a setting that cannot work is bad usage
+		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
+		if settingProblem(err) {
+			return exitUsage
+		}
+		return exitFailure
 	}
 	lib, err := openFirmware("serve", so.firmware, stderr)
 	if err != nil {
@@ -269,7 +299,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "phoneflash serve: nothing to serve: no firmware could be read (each problem above says what to do)")
 		return exitFailure
 	}
-	plan, err := so.plan(lib)
+	if p := loadlessFile(lib, so.firmware); p != "" {
+		fmt.Fprintf(stderr, "phoneflash serve: --firmware %s: no firmware load in it: give a folder, or a .zip, .cop, .tar or .tar.gz as downloaded\n", p)
+		return exitUsage
+	}
+	plan, err := planFor(lib, req)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
 		return exitUsage
@@ -556,14 +590,32 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 }
 
 // serverOptions are the server flags shared by `serve` and the wizard (DESIGN.md).
+// The settings of servers.Config are read back as typed (config): servers parses and
+// checks them, for the wizard's form as for these flags.
 type serverOptions struct {
-	iface, serverIP, poolStart, mask, router string
-	poolSize, dhcpPort, tftpPort, blksize    int
-	lease, probeWindow                       time.Duration
-	noDHCP, anyClient, force                 bool
-	leases, log                              string
-	firmware                                 stringList
+	fs                       *flag.FlagSet
+	noDHCP, anyClient, force bool
+	log                      string
+	firmware                 stringList
 	phoneOptions
+}
+
+// settingFlags are the command line's names for the servers' settings: it sets them,
+// and a problem with one is told with its flag.
+var settingFlags = map[servers.Field]string{
+	servers.FieldIface: "iface", servers.FieldServerIP: "server-ip", servers.FieldPoolStart: "pool-start",
+	servers.FieldPoolSize: "pool-size", servers.FieldMask: "mask", servers.FieldRouter: "router",
+	servers.FieldLease: "lease", servers.FieldDHCPPort: "dhcp-port", servers.FieldTFTPPort: "tftp-port",
+	servers.FieldNoDHCP: "no-dhcp", servers.FieldAnyClient: "any-client", servers.FieldForce: "force",
+	servers.FieldProbeWindow: "probe-window", servers.FieldLeasesFile: "leases", servers.FieldBlockSize: "blksize",
+}
+
+// flagOf names setting f as the command line does: "--pool-start".
+func flagOf(f servers.Field) string {
+	if name, ok := settingFlags[f]; ok {
+		return "--" + name
+	}
+	return ""
 }
 
 // phoneOptions are the flags that name the phone and its plan (the wizard, serve, plan).
@@ -577,8 +629,14 @@ func phoneFlags(fs *flag.FlagSet, o *phoneOptions) {
 	fs.StringVar(&o.symptom, "symptom", "", "what a phone in trouble shows: "+strings.Join(upgrade.SymptomNames()[1:], ", "))
 }
 
-// request is the plan request the flags make; a bad --symptom is an *upgrade.InputError.
+// request is the plan request the flags make; an unknown --model or --symptom is an
+// *upgrade.InputError, whatever else is given.
 func (o *phoneOptions) request() (upgrade.PlanRequest, error) {
+	if o.model != "" {
+		if _, err := upgrade.FindModel(o.model); err != nil {
+			return upgrade.PlanRequest{}, &upgrade.InputError{Msg: "--model: " + err.Error()}
+		}
+	}
 	sy, err := upgrade.ParseSymptom(o.symptom)
 	if err != nil {
 		return upgrade.PlanRequest{}, &upgrade.InputError{Msg: "--symptom: " + err.Error()}
@@ -588,82 +646,60 @@ func (o *phoneOptions) request() (upgrade.PlanRequest, error) {
 
 // serverFlags defines the server flags on fs.
 func serverFlags(fs *flag.FlagSet) *serverOptions {
-	o := &serverOptions{}
-	fs.StringVar(&o.iface, "iface", "", "the network interface the phone is cabled to")
-	fs.StringVar(&o.serverIP, "server-ip", "", "our address on it (default: the interface's IPv4 address)")
-	fs.StringVar(&o.poolStart, "pool-start", "", "first address handed out (default: the server address + 1)")
-	fs.IntVar(&o.poolSize, "pool-size", 0, "number of addresses handed out (default: up to .251 of the /24)")
-	fs.StringVar(&o.mask, "mask", "", "subnet mask given to phones (default: the interface's)")
-	fs.StringVar(&o.router, "router", "", "default gateway given to phones (default: none)")
-	fs.DurationVar(&o.lease, "lease", servers.DefaultLease, "lease time")
-	fs.IntVar(&o.dhcpPort, "dhcp-port", servers.DHCPPort, "DHCP server port (tests: an unprivileged one)")
-	fs.IntVar(&o.tftpPort, "tftp-port", servers.TFTPPort, "TFTP server port")
+	o := &serverOptions{fs: fs}
+	fs.String("iface", "", "the network interface the phone is cabled to")
+	fs.String("server-ip", "", "our address on it (default: the interface's IPv4 address)")
+	fs.String("pool-start", "", "first address handed out (default: the server address + 1)")
+	fs.Int("pool-size", 0, "number of addresses handed out (default: up to .251 of the /24)")
+	fs.String("mask", "", "subnet mask given to phones (default: the interface's)")
+	fs.String("router", "", "default gateway given to phones (default: none)")
+	fs.Duration("lease", servers.DefaultLease, "lease time")
+	fs.Int("dhcp-port", servers.DHCPPort, "DHCP server port (tests: an unprivileged one)")
+	fs.Int("tftp-port", servers.TFTPPort, "TFTP server port")
 	fs.BoolVar(&o.noDHCP, "no-dhcp", false, "serve TFTP only (another DHCP server already points phones at us)")
 	fs.BoolVar(&o.anyClient, "any-client", false, "answer every DHCP client, not only Cisco phones (option 60)")
 	fs.BoolVar(&o.force, "force", false, "start although another DHCP server answers on the interface")
-	fs.DurationVar(&o.probeWindow, "probe-window", servers.DefaultProbeWindow, "how long to listen for other DHCP servers before starting")
-	fs.StringVar(&o.leases, "leases", "", "keep DHCP leases in FILE across restarts")
-	fs.IntVar(&o.blksize, "blksize", 0, "cap the TFTP block size (513-65464) for clients that negotiate badly (default: the MTU)")
+	fs.Duration("probe-window", servers.DefaultProbeWindow, "how long to listen for other DHCP servers before starting")
+	fs.String("leases", "", "keep DHCP leases in FILE across restarts")
+	fs.Int("blksize", 0, "cap the TFTP block size (513-65464) for clients that negotiate badly (default: the MTU)")
 	fs.StringVar(&o.log, "log", "", "append every event to FILE as JSON lines")
 	fs.Var(&o.firmware, "firmware", "firmware folder or archive (.zip, .cop, .tar, .tar.gz); repeatable")
 	phoneFlags(fs, &o.phoneOptions)
 	return o
 }
 
-// plan makes the plan the flags ask for: nil without --model and --to. Bad input
-// (unknown model, a load of another family, a refused step) is an *upgrade.InputError.
-func (o *serverOptions) plan(lib *firmware.Library) (*upgrade.Plan, error) {
-	if o.model == "" && o.to == "" {
+// planFor makes the plan req asks for: nil without --model and --to. Bad input (a load
+// of another family, a refused step) is an *upgrade.InputError.
+func planFor(lib *firmware.Library, req upgrade.PlanRequest) (*upgrade.Plan, error) {
+	if req.Model == "" && req.To == "" {
 		return nil, nil
 	}
-	if o.model == "" || o.to == "" {
+	if req.Model == "" || req.To == "" {
 		return nil, &upgrade.InputError{Msg: "give --model and --to together (and --from when you know what the phone runs)"}
-	}
-	req, err := o.request()
-	if err != nil {
-		return nil, err
 	}
 	return upgrade.MakePlan(lib, req)
 }
 
-// config turns the flags into a servers.Config; errors are bad usage.
+// config turns the flags into a servers.Config: each setting given is parsed and
+// checked by servers (Config.Set), the rules the wizard's form follows too. Errors
+// are bad usage.
 func (o *serverOptions) config() (servers.Config, error) {
-	c := servers.Config{Iface: o.iface, PoolSize: o.poolSize, Lease: o.lease, DHCPPort: o.dhcpPort, TFTPPort: o.tftpPort,
-		NoDHCP: o.noDHCP, ClassPrefix: "Cisco", Force: o.force, LeasesFile: o.leases, BlockSize: o.blksize,
-		ProbeWindow: o.probeWindow}
+	c := servers.Config{NoDHCP: o.noDHCP, ClassPrefix: "Cisco", Force: o.force}
 	if o.anyClient {
 		c.ClassPrefix = ""
 	}
-	for _, a := range []struct {
-		flag, val string
-		dst       *netip.Addr
-	}{{"--server-ip", o.serverIP, &c.ServerIP}, {"--pool-start", o.poolStart, &c.PoolStart}, {"--router", o.router, &c.Router}} {
-		if a.val == "" {
-			continue
+	var err error
+	o.fs.Visit(func(f *flag.Flag) { // the flags given, in lexical order: the others keep the servers' defaults
+		if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); isBool || err != nil {
+			return
 		}
-		ip, err := netip.ParseAddr(a.val)
-		if err != nil || !ip.Is4() {
-			return c, fmt.Errorf("%s %q is not an IPv4 address", a.flag, a.val)
+		for field, name := range settingFlags {
+			if name == f.Name {
+				err = c.Set(field, f.Value.String())
+			}
 		}
-		*a.dst = ip
-	}
-	if o.mask != "" {
-		ip, err := netip.ParseAddr(o.mask)
-		m := net.IPMask(ip.AsSlice())
-		if ones, bits := m.Size(); err != nil || !ip.Is4() || bits != 32 || ones == 0 {
-			return c, fmt.Errorf("--mask %q is not a subnet mask like 255.255.255.0", o.mask)
-		}
-		c.Mask = m
-	}
-	for _, p := range []struct {
-		flag string
-		val  int
-	}{{"--dhcp-port", o.dhcpPort}, {"--tftp-port", o.tftpPort}} {
-		if p.val < 1 || p.val > 65535 {
-			return c, fmt.Errorf("%s %d is not a port number", p.flag, p.val)
-		}
-	}
-	return c, nil
+	})
+	return c, err
 }
 
 // stepIDs lists a plan's loads, "A -> B -> C".
@@ -682,11 +718,18 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // problemText is an error as the user reads it: for a servers.Problem, what is wrong
-// and on its own line what to do.
+// and on its own line what to do, a setting named by its flag.
 func problemText(err error) string {
 	var p *servers.Problem
 	if errors.As(err, &p) && p.Fix != "" {
-		return p.Msg + "\n  to fix: " + p.Fix
+		return p.Msg + "\n  to fix: " + p.FixNaming(flagOf)
 	}
 	return err.Error()
+}
+
+// settingProblem reports whether err is a setting that cannot work (bad usage), not
+// the machine's state (an interface that is missing or down).
+func settingProblem(err error) bool {
+	var p *servers.Problem
+	return errors.As(err, &p) && (p.Kind == servers.BadSetting || p.Kind == servers.BadAddress)
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The command line is a contract (DESIGN.md): exit codes 0 done, 1 failure, 2 bad
@@ -73,5 +75,52 @@ func TestRunJSONOutputs(t *testing.T) {
 		if err := dec.Decode(&v); err != nil || dec.More() {
 			t.Errorf("%v: not one JSON object (%v)\n%s", args, err, out.String())
 		}
+	}
+}
+
+// A value no server can use is bad usage, said with its flag before any socket opens
+// (issue 9 item 7), where serve used to put a default in its place and start. A serve
+// that starts never returns: each case has a bound.
+func TestRunRefusesBadSettings(t *testing.T) {
+	serve := func(port int, args ...string) []string {
+		return append([]string{"serve", "--iface", "lo", "--firmware", "testdata/firmware/7940-7960",
+			"--dhcp-port", strconv.Itoa(port), "--tftp-port", strconv.Itoa(port + 1)}, args...)
+	}
+	for i, tc := range []struct {
+		args []string
+		want string // in stderr
+	}{
+		{serve(0, "--pool-size", "0"), "--pool-size"},
+		{serve(0, "--pool-size", "-5"), "--pool-size"},
+		{serve(0, "--pool-size", "300"), "--pool-size"},
+		{serve(0, "--lease", "0s"), "--lease"},
+		{serve(0, "--lease", "30s"), "--lease"},
+		{serve(0, "--probe-window", "-1s"), "--probe-window"},
+		{serve(0, "--router", "10.9.9.9"), "--router"},
+		{serve(0, "--mask", "255.255.255.255"), "--mask"},
+		{serve(0, "--blksize", "512"), "--blksize"},
+		{serve(0, "--dhcp-port", "0"), "--dhcp-port"},
+		{serve(0, "--leases", "nodir/x"), "--leases"},
+		{serve(0, "--symptom", "bogus"), "unknown symptom"},
+		{serve(0, "--model", "9999"), "unknown phone model"},
+		{serve(0, "--firmware", "/etc/passwd"), "--firmware /etc/passwd: no firmware load"},
+		{[]string{"--pool-size", "0"}, "--pool-size"}, // the wizard takes the same flags
+	} {
+		if tc.args[0] == "serve" { // distinct ports: a serve that wrongly starts holds its own
+			tc.args[6], tc.args[8] = strconv.Itoa(20000+2*i), strconv.Itoa(20001+2*i)
+		}
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := make(chan int, 1)
+			go func() { code <- run(tc.args, &out, &errOut) }()
+			select {
+			case c := <-code:
+				if c != 2 || !strings.Contains(errOut.String(), tc.want) {
+					t.Fatalf("exit %d (want 2, saying %q)\nstderr:\n%s", c, tc.want, errOut.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running after 10s: the bad value was taken")
+			}
+		})
 	}
 }

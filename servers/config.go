@@ -92,6 +92,9 @@ func (c Config) Loopback() bool {
 // resolve fills in the defaults and checks cfg against the interface. Errors are
 // *Problem.
 func (c Config) resolve() (*resolved, error) {
+	if p := c.checkSettings(); p != nil {
+		return nil, p
+	}
 	rc := &resolved{Config: c, loopback: c.Loopback()}
 	if rc.Iface == "" {
 		if !rc.loopback {
@@ -115,6 +118,9 @@ func (c Config) resolve() (*resolved, error) {
 	if err := rc.fillPool(); err != nil {
 		return nil, err
 	}
+	if err := rc.checkRouter(); err != nil {
+		return nil, err
+	}
 	if rc.Lease <= 0 {
 		rc.Lease = DefaultLease
 	}
@@ -126,10 +132,6 @@ func (c Config) resolve() (*resolved, error) {
 	}
 	if rc.ProbeWindow <= 0 {
 		rc.ProbeWindow = DefaultProbeWindow
-	}
-	if rc.BlockSize != 0 && (rc.BlockSize <= 512 || rc.BlockSize > 65464) {
-		return nil, &Problem{Kind: BadAddress, Msg: fmt.Sprintf("TFTP block size %d is out of range", rc.BlockSize),
-			Fix: "give --blksize between 513 and 65464 (clients that cannot negotiate use 512 anyway)"}
 	}
 	rc.DHCPPort = port(rc.DHCPPort, DHCPPort)
 	rc.TFTPPort = port(rc.TFTPPort, TFTPPort)
@@ -185,11 +187,7 @@ func (rc *resolved) applyMask() error {
 		rc.Mask = net.CIDRMask(rc.subnet.Bits(), 32)
 		return nil
 	}
-	ones, bits := rc.Mask.Size()
-	if bits != 32 || ones == 0 || ones > 30 {
-		return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("subnet mask %v is not usable", net.IP(rc.Mask)),
-			Fix: "give --mask like 255.255.255.0"}
-	}
+	ones, _ := rc.Mask.Size() // usable: checkSettings said so
 	rc.subnet = netip.PrefixFrom(rc.ServerIP, ones).Masked()
 	return nil
 }
@@ -222,6 +220,18 @@ func (rc *resolved) fillPool() error {
 			Fix: "give --pool-start and --pool-size inside the interface's subnet"}
 	}
 	return nil
+}
+
+// checkRouter checks that the router given to phones is a host of their subnet: one
+// outside it is unreachable for them, and the phone would not register beyond it.
+func (rc *resolved) checkRouter() error {
+	r := rc.Router
+	if !r.IsValid() || rc.subnet.Contains(r) && r != rc.subnet.Addr() && r != lastAddr(rc.subnet) {
+		return nil
+	}
+	return (&Problem{Kind: BadAddress, Field: FieldRouter,
+		Msg: fmt.Sprintf("router %s is not a host of the subnet %s the phones get", r, rc.subnet)}).
+		fixing("choose a router (%s) inside "+rc.subnet.String()+", or none", FieldRouter)
 }
 
 // addOffset returns a+n for IPv4 a (wrapping is the caller's concern).

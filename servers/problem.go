@@ -21,7 +21,8 @@ const (
 	InterfaceDown ProblemKind = "interface-down" // administratively down
 	NoCarrier     ProblemKind = "no-carrier"     // up but no link: a warning, the phone may be off
 	NoIPv4        ProblemKind = "no-ipv4"        // nothing to serve from
-	BadAddress    ProblemKind = "bad-address"    // --server-ip or the pool do not fit the interface
+	BadSetting    ProblemKind = "bad-setting"    // a setting's value is wrong on its own (Problem.Want says what it takes)
+	BadAddress    ProblemKind = "bad-address"    // the server address, mask, pool or router do not fit the interface
 	NeedPrivilege ProblemKind = "privilege"      // ports 67/69 or binding to a device
 	PortInUse     ProblemKind = "port-in-use"    // another program holds the port
 	OtherDHCP     ProblemKind = "other-dhcp"     // the probe found another DHCP server
@@ -31,13 +32,22 @@ const (
 
 // Problem is a start-up problem: what is wrong and what to do about it. It is the
 // error type Start returns for everything the user can fix.
+//
+// A problem with a setting names its Field, and its fix leaves the setting's name to
+// the front end (FixNaming): the command line says "--pool-start", the wizard's form
+// "Pool start". So no message here speaks the language of one front end.
 type Problem struct {
 	Kind    ProblemKind
-	Msg     string  // what is wrong, one line
-	Fix     string  // what to do, ready to copy where it is a command
+	Field   Field   // the setting at fault, "" when the fix is not a setting
+	Msg     string  // what is wrong, one line; a setting is named in plain words (its Field)
+	Fix     string  // what to do, ready to copy where it is a command; settings in plain words
+	Want    string  // BadSetting: what Field takes, "a number from 1 to 253"
 	Warning bool    // starting is still possible
 	Offers  []Offer // OtherDHCP: what the probe saw
 	Err     error   // the underlying OS error, if any
+
+	fixFormat string  // Fix with a %s where each of fixFields is named
+	fixFields []Field // the settings the fix names, in order
 }
 
 func (p *Problem) Error() string {
@@ -48,6 +58,30 @@ func (p *Problem) Error() string {
 }
 
 func (p *Problem) Unwrap() error { return p.Err }
+
+// fixing sets p's fix: format has a %s for each setting in fields, named by the front
+// end (FixNaming); Fix names them in plain words.
+func (p *Problem) fixing(format string, fields ...Field) *Problem {
+	p.fixFormat, p.fixFields = format, fields
+	p.Fix = p.FixNaming(nil)
+	return p
+}
+
+// FixNaming is Fix with each setting it names worded by name: a flag on the command
+// line, a form field in the wizard. A nil name, or "" from it, keeps the plain words.
+func (p *Problem) FixNaming(name func(Field) string) string {
+	if p.fixFormat == "" {
+		return p.Fix
+	}
+	args := make([]any, len(p.fixFields))
+	for i, f := range p.fixFields {
+		args[i] = string(f)
+		if name != nil && name(f) != "" {
+			args[i] = name(f)
+		}
+	}
+	return fmt.Sprintf(p.fixFormat, args...)
+}
 
 // privilegeFix is the advice for a refused privileged port or device binding.
 func privilegeFix() string {
@@ -78,9 +112,9 @@ func bindProblem(what string, ap netip.AddrPort, dev string, err error) *Problem
 		return &Problem{Kind: PortInUse, Err: err, Msg: msg,
 			Fix: fmt.Sprintf("stop that program (see: sudo ss -ulpn 'sport = :%d'), or choose another port", port)}
 	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return &Problem{Kind: BadAddress, Err: err,
-			Msg: fmt.Sprintf("%s: %s is not an address of this machine", what, addr),
-			Fix: "use --server-ip with an address of the interface (ip -4 addr)"}
+		return (&Problem{Kind: BadAddress, Field: FieldServerIP, Err: err,
+			Msg: fmt.Sprintf("%s: %s is not an address of this machine", what, addr)}).
+			fixing("serve from an address of the interface (%s; see ip -4 addr)", FieldServerIP)
 	}
 	return &Problem{Kind: SocketFailed, Err: err, Msg: fmt.Sprintf("%s: listen on %s: %v", what, addr, err)}
 }

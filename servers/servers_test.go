@@ -29,9 +29,7 @@ func TestStopReleasesPortsAndGoroutines(t *testing.T) {
 	if _, _, err := fetch(t, r, "f.bin", 0); err == nil {
 		t.Fatal("fetched from an empty root")
 	}
-	c := dhcpClient(t, r, "00:00:00:00:00:01")
-	lease(t, c)
-	c.Close()
+	offerOnce(t, r)
 	tftpAddr, dhcpAddr := r.TFTPAddr(), r.DHCPAddr()
 	r.Stop()
 	r.Stop() // idempotent
@@ -105,9 +103,9 @@ func TestStartProblems(t *testing.T) {
 		{"DHCP port in use", servers.Config{Iface: "lo", DHCPPort: heldPort, TFTPPort: servers.AnyPort}, servers.PortInUse, []string{"DHCP"}},
 		{"pool outside subnet", servers.Config{Iface: "lo", PoolStart: netip.MustParseAddr("127.0.1.5"), DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort},
 			servers.BadAddress, []string{"--pool-start"}},
-		{"pool too large", servers.Config{Iface: "lo", PoolSize: 300, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort},
+		{"pool too large", servers.Config{Iface: "lo", PoolStart: netip.MustParseAddr("127.0.0.100"), PoolSize: 200, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort},
 			servers.BadAddress, []string{"127.0.0.0/24"}},
-		{"block size", servers.Config{Iface: "lo", BlockSize: 512, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, servers.BadAddress, []string{"--blksize"}},
+		{"block size", servers.Config{Iface: "lo", BlockSize: 512, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, servers.BadSetting, []string{"block size"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bus := servers.NewBus()
