@@ -11,24 +11,33 @@ import (
 	"time"
 )
 
-// firewallProblem warns when the host firewall drops incoming packets by default and
+// firewallProblem warns when the host firewall likely keeps the phones' requests
+// out, with the fix for this system. A warning: we cannot read every rule's meaning.
+func firewallProblem(iface string, dhcpPort, tftpPort int, noDHCP bool) *Problem {
+	ports := []int{tftpPort}
+	if !noDHCP {
+		ports = []int{dhcpPort, tftpPort}
+	}
+	switch runtime.GOOS {
+	case "linux":
+		return nftProblem(iface, ports)
+	case "windows":
+		return windowsFirewallVerdict(windowsRuleExists(), isAdmin(), executable(), ports)
+	}
+	return nil
+}
+
+// nftProblem warns when the host firewall drops incoming packets by default and
 // nothing in its rules names our ports: DISCOVERs and read requests would then never
 // reach the servers, and the phone just sits there. It reads the nftables ruleset
 // (firewalld, ufw and iptables-nft all end up there); without nft or root it says
-// nothing. A warning: a rule we cannot read the meaning of may still let them in.
-func firewallProblem(iface string, dhcpPort, tftpPort int, noDHCP bool) *Problem {
-	if runtime.GOOS != "linux" {
-		return nil
-	}
+// nothing.
+func nftProblem(iface string, ports []int) *Problem {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "nft", "list", "ruleset").Output()
 	if err != nil {
 		return nil
-	}
-	ports := []int{tftpPort}
-	if !noDHCP {
-		ports = []int{dhcpPort, tftpPort}
 	}
 	return firewallVerdict(string(out), iface, ports)
 }

@@ -9,16 +9,20 @@ import (
 )
 
 // sockets are the bound sockets of one Start: TFTP, DHCP (nil with NoDHCP) and the
-// watch on the client port that sees other servers' replies (nil on loopback).
+// watch on the client port that sees other servers' replies (nil on loopback). Off
+// loopback DHCP and the watch are ifaceConns: they read only their interface.
 type sockets struct {
 	tftp     *net.UDPConn
-	dhcp     *net.UDPConn
-	watch    *net.UDPConn
+	dhcp     net.PacketConn
+	watch    net.PacketConn
 	warnings []string
 }
 
 func (s *sockets) close() {
-	for _, c := range []*net.UDPConn{s.tftp, s.dhcp, s.watch} {
+	if s.tftp != nil {
+		s.tftp.Close()
+	}
+	for _, c := range []net.PacketConn{s.dhcp, s.watch} {
 		if c != nil {
 			c.Close()
 		}
@@ -41,39 +45,53 @@ func (rc *resolved) listen() (*sockets, error) {
 	// IP_PKTINFO before bind: pin reads the local address and the interface MTU from it,
 	// and enabling it only inside Serve loses it for requests that arrive first.
 	if s.tftp, err = listenUDP(tftpAddr, tftpDev, optPktInfo); err != nil {
-		return nil, bindProblem("TFTP", tftpAddr, tftpDev, err)
+		return nil, socketProblem("TFTP", tftpAddr, tftpDev, err)
 	}
 	if rc.NoDHCP {
 		return s, nil
 	}
-	if !canBindDevice && !rc.loopback {
-		s.close()
-		return nil, &Problem{Kind: SocketFailed,
-			Msg: fmt.Sprintf("DHCP: serving on one interface (%s) needs Linux: elsewhere the server would answer every network this machine is on", dev),
-			Fix: "run phoneflash on Linux (a live USB stick will do), or give --no-dhcp and let the office DHCP point option 150 at " + rc.ServerIP.String()}
-	}
 	if rc.loopback {
 		dhcpAddr := netip.AddrPortFrom(rc.ServerIP, uint16(rc.DHCPPort))
-		if s.dhcp, err = listenUDP(dhcpAddr, ""); err != nil {
+		c, err := listenUDP(dhcpAddr, "")
+		if err != nil {
 			s.close()
 			return nil, bindProblem("DHCP", dhcpAddr, "", err)
 		}
+		s.dhcp = c
 		return s, nil
 	}
-	// Wildcard plus the interface: a socket bound to our address never sees a broadcast
-	// DISCOVER. No SO_REUSEPORT, so a second DHCP server on the port is an error, not a twin.
-	dhcpAddr := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(rc.DHCPPort))
-	if s.dhcp, err = listenUDP(dhcpAddr, dev); err != nil {
+	if !dhcpOnInterface {
 		s.close()
-		return nil, bindProblem("DHCP", dhcpAddr, dev, err)
+		return nil, &Problem{Kind: SocketFailed,
+			Msg: fmt.Sprintf("DHCP: serving on one interface (%s) needs Linux, macOS or Windows: here the server would answer every network this machine is on", dev),
+			Fix: "run phoneflash on one of those, or give --no-dhcp and let the office DHCP point option 150 at " + rc.ServerIP.String()}
 	}
-	if s.watch, err = listenClientPort(dev); err != nil {
+	ifi, err := netInterface(dev)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	// The wildcard address, kept to the interface by the per-system listenIface
+	// (listeniface_*.go): a socket bound to our address never sees a broadcast DISCOVER.
+	local := netip.PrefixFrom(rc.ServerIP, rc.subnet.Bits())
+	dhcpAddr := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(rc.DHCPPort))
+	dc, err := listenIface(ifi, local, rc.DHCPPort, false)
+	if err != nil {
+		s.close()
+		return nil, socketProblem("DHCP", dhcpAddr, dev, err)
+	}
+	s.dhcp = dc
+	if wc, err := listenIface(ifi, local, dhcpClientPort, true); err != nil {
 		s.warnings = append(s.warnings, fmt.Sprintf(
 			"cannot watch for other DHCP servers while serving (%v); the start-up probe still ran", err))
-		s.watch = nil
+	} else {
+		s.watch = wc
 	}
 	return s, nil
 }
+
+// dhcpClientPort is where DHCP servers send their replies (RFC 2131 §4.1).
+const dhcpClientPort = 68
 
 // listenClientPort binds the DHCP client port on dev, shared with any DHCP client of
 // the machine (SO_REUSEADDR): broadcast replies reach every such socket.

@@ -11,26 +11,30 @@ import (
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
-	"github.com/mdlayher/packet"
 )
 
 // Offer is another DHCP server's answer to the probe.
 type Offer struct {
 	Server  netip.Addr       // its identifier (option 54), else the packet's source
-	MAC     net.HardwareAddr // its Ethernet address
+	MAC     net.HardwareAddr // its Ethernet address; nil where the probe cannot see it (macOS, Windows)
 	Offered netip.Addr       // the address it offered
 }
 
 func (o Offer) String() string {
+	if len(o.MAC) == 0 { // macOS and Windows probes read a UDP socket: no MAC
+		return fmt.Sprintf("%s offered %s", o.Server, o.Offered)
+	}
 	return fmt.Sprintf("%s (%s) offered %s", o.Server, o.MAC, o.Offered)
 }
 
 // Probe broadcasts a DISCOVER (broadcast flag set) from iface, twice, and collects the
-// OFFERs of every server that answers within window. It reads them from a packet socket,
-// so it sees the sender's MAC and replies unicast to our MAC as well. Needs root or
-// CAP_NET_RAW; on loopback there is nothing to probe and it returns nothing. The
-// DISCOVER carries option 60 = class when it is not empty, so a server that answers only
-// that class of client (another phoneflash) is found too.
+// OFFERs of every server that answers within window. On loopback there is nothing to
+// probe and it returns nothing. The DISCOVER carries option 60 = class when it is not
+// empty, so a server that answers only that class of client (another phoneflash) is
+// found too. How it listens depends on the system (probe_*.go): Linux reads a packet
+// socket (root or CAP_NET_RAW) and so also sees OFFERs unicast to our MAC; macOS and
+// Windows read the DHCP client port, filtered to iface, and so see the broadcast OFFERs
+// the flag asks for, which is what servers send to a client that sets it.
 func Probe(ctx context.Context, iface string, window time.Duration, class string) ([]Offer, error) {
 	ifi, err := netInterface(iface)
 	if err != nil {
@@ -39,23 +43,11 @@ func Probe(ctx context.Context, iface string, window time.Duration, class string
 	if ifi.Flags&net.FlagLoopback != 0 {
 		return nil, nil
 	}
-	raw, err := packet.Listen(ifi, packet.Datagram, 0x0800 /* ETH_P_IP */, nil)
+	ps, err := openProbe(ifi)
 	if err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-			return nil, &Problem{Kind: NeedPrivilege, Err: err,
-				Msg: "probe for other DHCP servers: no permission to open a packet socket", Fix: privilegeFix()}
-		}
-		return nil, fmt.Errorf("probe %s: %w", iface, err)
+		return nil, err
 	}
-	defer raw.Close()
-	send, err := listenClientPort(iface)
-	if errors.Is(err, syscall.EADDRINUSE) { // a DHCP client holds port 68: replies go there anyway
-		send, err = listenUDP(netip.AddrPortFrom(netip.IPv4Unspecified(), 0), iface)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("probe %s: %w", iface, err)
-	}
-	defer send.Close()
+	defer ps.close()
 
 	mac := ifi.HardwareAddr
 	if len(mac) != 6 {
@@ -69,13 +61,12 @@ func Probe(ctx context.Context, iface string, window time.Duration, class string
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
-	bcast := &net.UDPAddr{IP: net.IPv4bcast, Port: dhcpv4.ServerPort}
 	deadline := time.Now().Add(window)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	resend := time.Now().Add(window / 2)
-	if _, err := send.WriteTo(disc.ToBytes(), bcast); err != nil {
+	if err := ps.send(disc.ToBytes()); err != nil {
 		return nil, fmt.Errorf("probe: send DISCOVER on %s: %w", iface, err)
 	}
 
@@ -90,11 +81,10 @@ func Probe(ctx context.Context, iface string, window time.Duration, class string
 		if next.Sub(time.Now()) > 100*time.Millisecond {
 			next = time.Now().Add(100 * time.Millisecond) // look at ctx now and then
 		}
-		raw.SetReadDeadline(next)
-		n, from, err := raw.ReadFrom(buf)
+		payload, src, hw, err := ps.read(buf, next)
 		if !resend.IsZero() && !time.Now().Before(resend) {
 			resend = time.Time{}
-			if _, err := send.WriteTo(disc.ToBytes(), bcast); err != nil {
+			if err := ps.send(disc.ToBytes()); err != nil {
 				return offers, fmt.Errorf("probe: send DISCOVER on %s: %w", iface, err)
 			}
 		}
@@ -104,8 +94,7 @@ func Probe(ctx context.Context, iface string, window time.Duration, class string
 			}
 			return offers, fmt.Errorf("probe %s: %w", iface, err)
 		}
-		src, payload, ok := udpPayload(buf[:n], dhcpv4.ClientPort)
-		if !ok {
+		if payload == nil {
 			continue
 		}
 		m, err := dhcpv4.FromBytes(payload)
@@ -113,12 +102,9 @@ func Probe(ctx context.Context, iface string, window time.Duration, class string
 			m.MessageType() != dhcpv4.MessageTypeOffer {
 			continue
 		}
-		o := Offer{Server: addrOf(m.ServerIdentifier()), Offered: addrOf(m.YourIPAddr)}
+		o := Offer{Server: addrOf(m.ServerIdentifier()), Offered: addrOf(m.YourIPAddr), MAC: hw}
 		if !o.Server.IsValid() {
 			o.Server = src
-		}
-		if pa, ok := from.(*packet.Addr); ok {
-			o.MAC = pa.HardwareAddr
 		}
 		if !seen[o.Server] {
 			seen[o.Server] = true
@@ -126,6 +112,16 @@ func Probe(ctx context.Context, iface string, window time.Duration, class string
 		}
 	}
 	return offers, nil
+}
+
+// probeSocket is how Probe sends its DISCOVER and reads the replies on one system.
+type probeSocket interface {
+	// send broadcasts b to the DHCP server port out of the interface.
+	send(b []byte) error
+	// read waits until deadline for the next datagram to the client port: its UDP
+	// payload (nil: not one for us), source address, and the sender's MAC when known.
+	read(b []byte, deadline time.Time) (payload []byte, src netip.Addr, mac net.HardwareAddr, err error)
+	close()
 }
 
 func isTimeout(err error) bool {
@@ -156,7 +152,7 @@ func udpPayload(b []byte, port int) (netip.Addr, []byte, bool) {
 
 // watcher reports other servers' OFFERs and ACKs seen on the client port while we serve.
 type watcher struct {
-	conn   *net.UDPConn
+	conn   net.PacketConn
 	server netip.Addr
 	iface  string
 	bus    *Bus
@@ -169,7 +165,7 @@ const rogueQuiet = 30 * time.Second
 func (w *watcher) serve() error {
 	buf := make([]byte, 4096)
 	for {
-		n, peer, err := w.conn.ReadFromUDP(buf)
+		n, from, err := w.conn.ReadFrom(buf)
 		if errors.Is(err, net.ErrClosed) {
 			return nil
 		}
@@ -184,7 +180,7 @@ func (w *watcher) serve() error {
 			continue
 		}
 		srv := addrOf(m.ServerIdentifier())
-		if !srv.IsValid() {
+		if peer, ok := from.(*net.UDPAddr); ok && !srv.IsValid() {
 			srv = addrOf(peer.IP)
 		}
 		if srv == w.server || !w.quiet.allow(srv.String(), time.Now()) {

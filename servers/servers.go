@@ -164,7 +164,7 @@ func (r *Running) DHCPAddr() netip.AddrPort {
 	return boundAddr(r.socks.dhcp)
 }
 
-func boundAddr(c *net.UDPConn) netip.AddrPort {
+func boundAddr(c net.PacketConn) netip.AddrPort {
 	ap := c.LocalAddr().(*net.UDPAddr).AddrPort()
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }

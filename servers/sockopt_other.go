@@ -6,15 +6,13 @@ import "errors"
 
 type sockOpt func(fd int) error
 
-// canBindDevice: only Linux ties a socket to one interface; elsewhere TFTP binds the
-// interface's own address and DHCP (which must see broadcasts) is Linux-only.
+// canBindDevice: only Linux ties a socket to one interface (SO_BINDTODEVICE). TFTP
+// binds the interface's own address instead; DHCP, which must see broadcasts, reads
+// the wildcard address through ifaceConn's interface filter (listeniface_*.go).
 const canBindDevice = false
 
-// Binding to one interface is what keeps the DHCP server off every other network; only
-// Linux is supported for that.
 func bindToDevice(fd int, dev string) error {
-	return errors.New("binding to an interface needs Linux")
+	return errors.New("binding a socket to an interface needs Linux")
 }
 
-func optPktInfo(fd int) error   { return nil } // pin enables its control messages itself
-func optReuseAddr(fd int) error { return nil }
+func optPktInfo(fd int) error { return nil } // pin enables its control messages itself
