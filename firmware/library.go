@@ -189,7 +189,7 @@ func (s *scanner) library() *Library {
 	l.addManifestLoads(used)
 	l.addUnsignedLoads(used)
 	slices.SortStableFunc(l.Loads, compareLoads)
-	l.noteDuplicateLoads()
+	l.dropDuplicateLoads()
 	l.matchDefaults(used)
 	l.keepServed(used)
 	l.noteDuplicateFiles()
@@ -371,18 +371,22 @@ func (l *Library) addUnsignedLoads(used map[*member]bool) {
 	}
 }
 
-// noteDuplicateLoads marks a load that a source given earlier also holds: a phone
-// gets that one's files.
-func (l *Library) noteDuplicateLoads() {
+// dropDuplicateLoads keeps one load per ID, the one of the source given first (a phone
+// gets its files), and notes each other source that holds it: one load found twice is
+// still one load to plan with and to count.
+func (l *Library) dropDuplicateLoads() {
 	first := map[string]*Load{}
-	for _, ld := range l.Loads {
+	l.Loads = slices.DeleteFunc(l.Loads, func(ld *Load) bool {
 		key := strings.ToLower(ld.ID)
-		if f, ok := first[key]; ok {
-			ld.Problems = append(ld.Problems, fmt.Sprintf("also in %s, whose copy phones are served", f.Source))
-			continue
+		f, ok := first[key]
+		if !ok {
+			first[key] = ld
+			return false
 		}
-		first[key] = ld
-	}
+		l.Problems = append(l.Problems, SourceProblem{Source: ld.Source,
+			Error: fmt.Sprintf("%s is here too: counted once; phones get the copy in %s", ld.ID, f.Source)})
+		return true
+	})
 }
 
 // matchDefaults ties each termNN.default.loads to the load whose file list its body
