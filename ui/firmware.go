@@ -35,7 +35,6 @@ type firmwareState struct {
 	opened   string // the paths the library is for
 	err      error
 	lines    []string // the loads, a line each, built once per library
-	top      int
 }
 
 func newFirmwareState(o Options) firmwareState {
@@ -84,7 +83,7 @@ func (m *Model) gotFirmware(msg firmwareMsg) tea.Cmd {
 	if msg.paths != s.opening {
 		return nil // the path changed since
 	}
-	s.opening, s.opened, s.err, s.top = "", msg.paths, msg.err, 0
+	s.opening, s.opened, s.err = "", msg.paths, msg.err
 	m.lib = msg.lib
 	s.lines = loadLines(msg.lib)
 	if m.lib != nil && m.lib.Err() != nil && len(m.lib.Loads) == 0 {
@@ -153,15 +152,7 @@ func (m *Model) firmwareKey(k tea.KeyMsg) tea.Cmd {
 	s := &m.fw
 	keys := m.keys
 	if s.focus == fwFocusList {
-		switch {
-		case key.Matches(k, keys.Up):
-			s.top = max(0, s.top-1)
-		case key.Matches(k, keys.Down):
-			s.top = min(max(0, len(s.lines)-1), s.top+1)
-		case key.Matches(k, keys.PageUp):
-			s.top = max(0, s.top-10)
-		case key.Matches(k, keys.PageDown):
-			s.top = min(max(0, len(s.lines)-1), s.top+10)
+		switch { // the arrows and pages scroll the body (scrollBody)
 		case key.Matches(k, keys.Tab), key.Matches(k, keys.ShiftTab), key.Matches(k, keys.Filter):
 			s.focus = fwFocusPath
 			s.input.Focus()
@@ -264,13 +255,7 @@ func (m *Model) firmwareView(w, h int) string {
 		out = append(out, styleDim.Render("enter reads it: phoneflash lists every load there and says which are complete."))
 	default:
 		out = append(out, styleTitle.Render(servers.Visible(libSummary(m.lib, s.opened))))
-		room := h - len(out)
-		lines := s.lines
-		top := min(s.top, max(0, len(lines)-room))
-		s.top = top
-		for i := top; i < len(lines) && i < top+room; i++ {
-			out = append(out, lines[i])
-		}
+		out = append(out, s.lines...)
 	}
 	return strings.Join(out, "\n")
 }

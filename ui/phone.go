@@ -34,7 +34,6 @@ type phoneState struct {
 	family firmware.Family     // of the model the load lists are for
 	plan   *upgrade.Plan
 	err    error
-	top    int // first plan line shown
 }
 
 func newPhoneState(o Options) phoneState {
@@ -193,10 +192,6 @@ func (m *Model) phoneKey(k tea.KeyMsg) tea.Cmd {
 		s.focus = (s.focus + 1) % phoneFields
 	case key.Matches(k, keys.ShiftTab):
 		s.focus = (s.focus + phoneFields - 1) % phoneFields
-	case key.Matches(k, keys.PageUp):
-		s.top = max(0, s.top-5)
-	case key.Matches(k, keys.PageDown):
-		s.top += 5
 	case key.Matches(k, keys.Back):
 		return m.goTo(ScreenFirmware)
 	case key.Matches(k, keys.Enter):
@@ -220,7 +215,7 @@ func (m *Model) phoneMoved() {
 			s.libChanged(m.lib)
 		}
 	}
-	s.top = 0
+	m.body.top = 0 // back to the choices
 	m.replan()
 }
 
@@ -280,12 +275,7 @@ func (m *Model) phoneView(w, h int) string {
 		}
 	}
 	out = append(out, "")
-	plan := m.planLines(w)
-	room := h - len(out)
-	s.top = min(s.top, max(0, len(plan)-room))
-	for i := s.top; i < len(plan) && i < s.top+room; i++ {
-		out = append(out, plan[i])
-	}
+	out = append(out, m.planLines(w)...) // the body scrolls (pgdn) where it does not fit
 	return strings.Join(out, "\n")
 }
 
@@ -310,7 +300,10 @@ func (m *Model) planLines(w int) []string {
 	if p.Symptom != upgrade.SymptomNone {
 		head += " (it " + p.Symptom.Describe() + ")"
 	}
-	out := []string{styleTitle.Render(servers.Visible(head))}
+	var out []string
+	for _, l := range wrap(head, w, "  ") { // at the spaces, not in a load ID
+		out = append(out, styleTitle.Render(l))
+	}
 	for i, st := range p.Steps {
 		id := servers.Visible(st.ID)
 		if id == "" {

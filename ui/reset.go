@@ -7,7 +7,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"phoneflash/servers"
 	"phoneflash/upgrade"
 )
 
@@ -49,15 +48,15 @@ func (m *Model) resetHelp() []key.Binding {
 func (m *Model) resetView(w, h int) string {
 	rs := m.resets()
 	info := m.run.info
-	serving := fmt.Sprintf("Servers running on %s (%s)", servers.Visible(info.Iface), info.ServerIP)
+	serving := fmt.Sprintf("Servers running on %s (%s)", info.Iface, info.ServerIP) // wrapped below: made visible
 	if info.DHCP != "" {
 		serving += ": DHCP " + info.DHCP + ", TFTP " + info.TFTP
 	} else {
 		serving += ": TFTP " + info.TFTP + " (no DHCP)"
 	}
-	head := []string{okLine(serving)}
+	head := wrapMarked(okLine, serving, w)
 	for _, wn := range info.Warnings {
-		head = append(head, warnLine(servers.Visible(wn))) // they name folders and files
+		head = append(head, wrapMarked(warnLine, wn, w)...) // they name folders and files: wrap makes them visible
 	}
 	if len(rs) == 0 {
 		return strings.Join(append(head, warnLine("No reset sequence is known for this phone.")), "\n")
@@ -67,25 +66,23 @@ func (m *Model) resetView(w, h int) string {
 	if len(rs) > 1 {
 		title += styleDim.Render(fmt.Sprintf("  (%d of %d: tab shows the other)", m.reset.which%len(rs)+1, len(rs)))
 	}
-	wait := m.spinnerView() + " Waiting for the phone's DHCP DISCOVER" + ellipsis + styleDim.Render(" (this moves on by itself)")
+	wait := wrap("Waiting for the phone's DHCP DISCOVER"+ellipsis+" (this moves on by itself)", w-2, "")
 	if info.DHCP == "" {
-		wait = m.spinnerView() + " Waiting for the phone's first TFTP request" + ellipsis
+		wait = wrap("Waiting for the phone's first TFTP request"+ellipsis, w-2, "")
 	}
-	head = append(head, wait, styleTitle.Render(title))
+	wait[0] = m.spinnerView() + " " + wait[0]
+	for i := 1; i < len(wait); i++ {
+		wait[i] = "  " + wait[i]
+	}
+	head = append(head, wait...)
+	head = append(head, styleTitle.Render(title))
 	steps := resetSteps(r, w)
-	// Everything fits at 80x24 and up; on a smaller terminal the keycaps take one line,
-	// then each condition one line, then the conditions that do not fit go.
+	// Everything fits at 80x24 and up; on a smaller terminal the keycaps take one line
+	// and the body scrolls: the steps and the conditions are never cut.
 	caps := keycaps(r.Keys, w, true)
-	conds := conditionLines(r.Conditions, w, true)
-	fixed := len(head) + len(steps) + 1
-	if fixed+len(caps)+len(conds) > h {
+	conds := conditionLines(r.Conditions, w)
+	if len(head)+len(steps)+1+len(caps)+len(conds) > h {
 		caps = keycaps(r.Keys, w, false)
-	}
-	if fixed+len(caps)+len(conds) > h {
-		conds = conditionLines(r.Conditions, w, false)
-	}
-	if room := max(0, h-fixed-len(caps)); len(conds) > room {
-		conds = conds[:room]
 	}
 	out := append(head, caps...)
 	out = append(out, steps...)
@@ -131,14 +128,10 @@ func resetSteps(r upgrade.Reset, w int) []string {
 	return out
 }
 
-// conditionLines lists the conditions, wrapped (whole) or a line each (cut).
-func conditionLines(cs []string, w int, whole bool) []string {
+// conditionLines lists the conditions, wrapped.
+func conditionLines(cs []string, w int) []string {
 	var out []string
 	for _, c := range cs {
-		if !whole {
-			out = append(out, cut(" "+markTodo+" "+c, w))
-			continue
-		}
 		for j, l := range wrap(c, w-4, "") {
 			if j == 0 {
 				out = append(out, " "+markTodo+" "+l)

@@ -30,6 +30,7 @@ func screensAt(t testing.TB) map[Screen]*Model {
 		if err != nil {
 			t.Fatal(err)
 		}
+		m.fw.opening = seedChain // as Init's openFirmware leaves it
 		m.Update(firmwareMsg{paths: seedChain, lib: lib})
 		return m
 	}

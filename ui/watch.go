@@ -287,13 +287,14 @@ func (m *Model) watchView(w, h int) string {
 		card := strings.Join(m.card(phones[m.watch.sel], w-listW-1), "\n")
 		top = append(top, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, padLines(list, listW), card), "\n")...)
 	}
-	// Hints of the selected phone, newest first, at most three lines.
+	// Hints of the selected phone, newest first, at most three lines, and at least a
+	// line left for the log: the Watch screen fits without scrolling (the log has the keys).
 	if len(phones) > 0 {
 		p := phones[min(m.watch.sel, len(phones)-1)]
-		n := 0
-		for i := len(p.Hints) - 1; i >= 0 && n < 3; i-- {
+		n, most := 0, min(3, h-len(top)-2)
+		for i := len(p.Hints) - 1; i >= 0 && n < most; i-- {
 			for _, l := range wrapMarked(warnLine, p.Hints[i].Msg, w) {
-				if n < 3 {
+				if n < most {
 					top = append(top, l)
 					n++
 				}
@@ -388,7 +389,7 @@ func (m *Model) card(p upgrade.Phone, w int) []string {
 		st := plan.Steps[p.Step]
 		lines = append(lines, servers.Visible(fmt.Sprintf("Step %d of %d: %s (%s %s)", p.Step+1, len(plan.Steps), st.ID, st.Protocol, st.Version)))
 	}
-	lines = append(lines, m.transferLine(p, inner))
+	lines = append(lines, m.transferLines(p, inner)...)
 	if len(p.Steps) > 0 {
 		lines = append(lines, timeline(p, now, inner)...)
 	}
@@ -402,11 +403,11 @@ func (m *Model) card(p upgrade.Phone, w int) []string {
 	return strings.Split(styleCard.Width(inner+2).Render(strings.Join(lines, "\n")), "\n")
 }
 
-// transferLine is the file in flight with a bar, its rate and ETA; the last file when
-// none is.
-func (m *Model) transferLine(p upgrade.Phone, w int) string {
+// transferLines is the file in flight with a bar, its rate and ETA, on a second line
+// when a narrow card has no room for them beside the name; the last file when none is.
+func (m *Model) transferLines(p upgrade.Phone, w int) []string {
 	if p.File == "" {
-		return styleDim.Render("no transfer yet")
+		return []string{styleDim.Render("no transfer yet")}
 	}
 	name := servers.Visible(p.File) // the name as the phone asked for it
 	if p.FileCount > 0 {
@@ -419,9 +420,9 @@ func (m *Model) transferLine(p upgrade.Phone, w int) string {
 			if p.Rate > 0 {
 				rate = fmt.Sprintf(", %s/s", size(int64(p.Rate)))
 			}
-			return name + styleDim.Render(fmt.Sprintf("  %s%s", size(p.Size), rate))
+			return []string{name + styleDim.Render(fmt.Sprintf("  %s%s", size(p.Size), rate))}
 		}
-		return name
+		return []string{name}
 	}
 	pct := float64(p.Bytes) / float64(p.Size)
 	rate, eta := "", ""
@@ -436,7 +437,11 @@ func (m *Model) transferLine(p upgrade.Phone, w int) string {
 			progress.WithWidth(barW), progress.WithColorProfile(lipgloss.ColorProfile()))
 		m.watch.barWidth = barW
 	}
-	return fmt.Sprintf("%s %s %3.0f%% %s %s", name, m.watch.bar.ViewAs(pct), pct*100, rate, eta)
+	progress := fmt.Sprintf("%s %3.0f%% %s %s", m.watch.bar.ViewAs(pct), pct*100, rate, eta)
+	if lipgloss.Width(name)+1+lipgloss.Width(progress) > w {
+		return []string{name, progress}
+	}
+	return []string{name + " " + progress}
 }
 
 // timeline is the plan's steps for a phone: ticked, in progress, or to come, with

@@ -87,8 +87,9 @@ type Model struct {
 	help          help.Model
 	spin          spinner.Model
 	busy          int      // operations in flight that show the spinner
-	status        string   // one line under the screen: what just went wrong, what a key did
+	status        string   // under the screen: what just went wrong, what a key did
 	confirm       question // a yes/no question waiting for its answer; zero: none
+	body          bodyScroll
 
 	// What the technician chose so far.
 	iface servers.Interface
@@ -255,6 +256,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 	}
+	if m.scrollBody(k) {
+		return nil
+	}
 	switch m.screen {
 	case ScreenBench:
 		return m.benchKey(k)
@@ -287,32 +291,6 @@ func (m *Model) typing() bool {
 		return m.watch.log.editing
 	}
 	return false
-}
-
-// quit ends the program, asking first while a phone is in the middle of an upgrade.
-func (m *Model) quit() tea.Cmd {
-	if mac := m.flashing(); mac != "" {
-		m.ask(fmt.Sprintf("A phone is flashing (%s). Stop the servers and quit?", mac), "Not quitting.",
-			func() tea.Cmd { return tea.Quit })
-		m.confirm.quit = true
-		return nil
-	}
-	return tea.Quit
-}
-
-// flashing names a phone between its first request and the end of its upgrade, while
-// the servers run; "" when there is none.
-func (m *Model) flashing() string {
-	if m.run.sess == nil && m.run.phones == nil || m.run.ended {
-		return ""
-	}
-	for _, p := range m.run.phones {
-		switch p.Phase {
-		case upgrade.PhaseAddress, upgrade.PhaseConfig, upgrade.PhaseLoading, upgrade.PhaseFlashing:
-			return phoneName(p)
-		}
-	}
-	return ""
 }
 
 // phoneName is how a phone is named on screen: its MAC, else its address.
@@ -356,6 +334,7 @@ func (m *Model) spinnerView() string {
 func (m *Model) goTo(s Screen) tea.Cmd {
 	m.screen = s
 	m.help.ShowAll = false
+	m.body.top = 0
 	switch s {
 	case ScreenPhone:
 		m.replan()
@@ -392,7 +371,45 @@ func (m *Model) View() string {
 	case ScreenDone:
 		body = m.doneView(w, bodyH)
 	}
+	arrows, _ := m.scrollKeys()
+	body = m.body.window(body, w, bodyH, arrows)
 	return m.header(w) + "\n" + rule("", w) + "\n" + fit(body, w, bodyH) + "\n" + footer
+}
+
+// scrollKeys says which keys scroll the body of the current screen when it does not
+// fit: the page keys where the screen has no other use for them, the arrows too where
+// it does not move a cursor with them.
+func (m *Model) scrollKeys() (arrows, pages bool) {
+	switch m.screen {
+	case ScreenReady, ScreenReset, ScreenDone:
+		return true, true
+	case ScreenFirmware:
+		return m.fw.focus == fwFocusList, true
+	case ScreenWatch:
+		return false, false // the log has them
+	}
+	return false, true
+}
+
+// scrollBody scrolls the body for k when it does not fit; it reports whether k did.
+func (m *Model) scrollBody(k tea.KeyMsg) bool {
+	arrows, pages := m.scrollKeys()
+	if !m.body.overflows() {
+		return false
+	}
+	switch {
+	case arrows && key.Matches(k, m.keys.Up):
+		m.body.by(-1)
+	case arrows && key.Matches(k, m.keys.Down):
+		m.body.by(1)
+	case pages && key.Matches(k, m.keys.PageUp):
+		m.body.by(-m.body.page())
+	case pages && key.Matches(k, m.keys.PageDown):
+		m.body.by(m.body.page())
+	default:
+		return false
+	}
+	return true
 }
 
 // header is the program's name and where the wizard is, the current screen marked.
@@ -433,7 +450,8 @@ func (m *Model) footer(w int) string {
 	case m.busy > 0:
 		status = m.spinnerView() + " " + styleDim.Render("working"+ellipsis)
 	}
-	lines := []string{cut(status, w)}
+	// The status wraps: a question cut at its end would lose its "y/N".
+	lines := strings.Split(ansi.Wrap(status, w, ""), "\n")
 	for _, l := range strings.Split(m.help.View(m.screenKeys()), "\n") {
 		lines = append(lines, cut(l, w))
 	}
