@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -63,15 +64,21 @@ func symptomHints() []symptomHint {
 func hints(p *Plan) []string {
 	var out []string
 	m := p.Model
-	if p.FromUnknown && len(p.Steps) > 1 {
-		h := "The phone's current load is unknown, so this plan is safe from any starting point: it assumes the oldest, " +
-			"and a phone already past a step takes it again. If you know the load (on the phone: Settings, Model " +
-			"Information or Status > Firmware Versions), give --from to skip steps."
-		if m.Java() {
-			h += " Whether a phone already on 8.5(3) or later takes the 8.3(3)-8.5(2) bridge back is not confirmed: if it shows AUTH FAIL there, give --from."
+	if p.FromUnknown && len(p.Bridges) > 0 {
+		out = append(out, "The phone's load is unknown: phoneflash serves the target and learns from the phone's own "+
+			"requests whether it needs a bridge first; a phone already on the target, or past every gate, takes nothing "+
+			"it does not need. If you know the load (on the phone: Settings, Model Information or Status > Firmware "+
+			"Versions), give --from.")
+		for i := 0; i < len(p.Bridges); {
+			j := i + 1 // bridges proved by the same evidence go in one sentence
+			for j < len(p.Bridges) && evidenceOf(p.Bridges[j]) == evidenceOf(p.Bridges[i]) {
+				j++
+			}
+			out = append(out, bridgeHint(m, p.Bridges[i:j]))
+			i = j
 		}
-		out = append(out, h)
 	}
+
 	r := strings.NewReplacer("{model}", m.Name, "{term}", m.DefaultLoads())
 	for _, h := range symptomHints() {
 		if h.Symptom != p.Symptom || h.Java != m.Java() || h.Only != nil && !slices.Contains(h.Only, m.Name) {
@@ -90,4 +97,35 @@ func hints(p *Plan) []string {
 		out = append(out, s.Notes...)
 	}
 	return out
+}
+
+// evidenceOf is what proves a phone needs bridge b.
+func evidenceOf(b Step) Evidence {
+	g, _ := gateNamed(b.Gate)
+	return g.Evidence
+}
+
+// bridgeHint says when bridges of a learn-from-the-phone plan come into play (one
+// piece of evidence for them all), and whether they are at hand.
+func bridgeHint(m Model, bs []Step) string {
+	var take, need []string
+	for _, b := range bs {
+		switch {
+		case b.Load == nil:
+			g, _ := gateNamed(b.Gate)
+			need = append(need, g.need(m)+", which is not in the firmware given")
+		case b.Missing != "":
+			need = append(need, b.Missing)
+		default:
+			take = append(take, fmt.Sprintf("%s (%s %s)", b.ID, b.Protocol, b.Version))
+		}
+	}
+	h := fmt.Sprintf("If %s", evidenceOf(bs[0]))
+	if len(take) > 0 {
+		h += fmt.Sprintf(", it takes %s first: phoneflash stages that for this phone by itself", strings.Join(take, ", then "))
+	}
+	if len(need) > 0 {
+		h += fmt.Sprintf("; it needs %s: get it before you start if you can", strings.Join(need, "; and "))
+	}
+	return h + "."
 }

@@ -2,7 +2,6 @@ package upgrade
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -88,6 +87,14 @@ type Plan struct {
 	Steps       []Step
 	Missing     []string // what the technician must still get, one sentence each
 	Hints       []string // what to know or do, one sentence each
+
+	// Bridges, with the phone's load unknown: the steps a phone that proves older takes
+	// before Steps, in order, each with its Gate (whose Evidence says what proves it).
+	// The tracker stages them for that phone alone; a phone on the target takes none.
+	Bridges []Step
+	// IfOlder says what is missing for a bridge: the plan can start without it, and
+	// the tracker names it again if the phone turns out to need it.
+	IfOlder []string
 
 	// CallManager is written as processNodeName in the configs Stage generates; the
 	// Session sets it to the server's address. "" means DefaultCallManager.
@@ -177,46 +184,46 @@ func MakePlan(lib *firmware.Library, req PlanRequest) (*Plan, error) {
 		return p, nil
 	}
 
-	// Walk the gates in order; a symptom that means "refused signature" makes the key
-	// gate bind whatever the phone claims to run.
+	// A symptom that means "refused signature" makes the key gate bind whatever the
+	// phone claims to run: the technician has seen the evidence already.
 	gateRun := cur
-	if model.Java() && (req.Symptom == AuthFail || req.Symptom == DefaultLoadsLoop) {
+	forced := model.Java() && (req.Symptom == AuthFail || req.Symptom == DefaultLoadsLoop)
+	if forced {
 		gateRun.known = false
 	}
-	prev := cur
-	var after []running // what the phone runs once it took each step
-	for _, g := range gates() {
-		if !g.binds(model.Family, gateRun, tver) {
-			continue
-		}
-		s := bridgeStep(lib, model, g, prev, tproto)
-		next := running{known: true, protocol: s.Protocol, version: s.Version}
-		if s.Load == nil { // not at hand: assume the start of the window to walk on
-			next = running{known: true, protocol: firstProto(s.Protocol, prev.protocol, tproto), version: version(g.Min)}
-		}
-		p.Steps = append(p.Steps, s)
-		after = append(after, next)
-		prev, gateRun = next, next
-	}
-	p.Steps = append(p.Steps, targetStep(model, target, p.To, tfam, tproto, tver))
+	steps, after := walkGates(lib, model, cur, gateRun, tproto, tver)
+	steps = append(steps, targetStep(model, target, p.To, tfam, tproto, tver))
 	after = append(after, running{known: true, protocol: tproto, version: tver})
 
 	// Never plan a step the phone refuses.
 	before := cur
-	for i := range p.Steps {
-		s := &p.Steps[i]
-		if rf, bad := refusedBy(model.Family, before, after[i].version); bad && s.ID != "" {
+	for i := range steps {
+		s := &steps[i]
+		if rf, bad := refusedBy(model.Family, before, after[i].protocol, after[i].version); bad && s.ID != "" {
 			who := "the phone"
 			if !before.known {
 				who = "a phone in an unknown state"
 			}
-			return nil, inputErrorf("cannot plan %s (%s) for %s: %s; if you know it runs something older, give --from %s",
-				s.ID, s.Version, who, rf.Why, exampleFrom(model))
+			return nil, inputErrorf("cannot plan %s (%s %s) for %s: %s; if you know it runs something older, give --from %s",
+				s.ID, s.Protocol, s.Version, who, rf.Why, exampleFrom(model))
 		}
 		s.How = how(model, before, after[i])
 		s.Notes = stepNotes(model, *s)
 		before = after[i]
 	}
+	if p.FromUnknown && !forced {
+		// Learn from the phone: serve the target, which every phone already on it or
+		// past the gates takes at once; the bridges wait for the phone to show it
+		// needs them (FACTS.md §12). Nobody is sent backwards on a guess.
+		p.Bridges, steps = steps[:len(steps)-1], steps[len(steps)-1:]
+		steps[0].How = how(model, running{}, after[len(after)-1]) // whatever it runs
+		for _, b := range p.Bridges {
+			if b.Missing != "" {
+				p.IfOlder = append(p.IfOlder, b.Missing)
+			}
+		}
+	}
+	p.Steps = steps
 	for _, s := range p.Steps {
 		if s.Missing != "" {
 			p.Missing = append(p.Missing, s.Missing)
@@ -224,6 +231,29 @@ func MakePlan(lib *firmware.Library, req PlanRequest) (*Plan, error) {
 	}
 	p.Hints = append(p.Hints, hints(p)...)
 	return p, nil
+}
+
+// walkGates returns the bridge steps a phone running cur takes before a target of
+// protocol tproto and version tver (gates judged against gateRun, which a symptom may make unknown),
+// and what the phone runs after each.
+func walkGates(lib *firmware.Library, model Model, cur, gateRun running, tproto firmware.Protocol, tver firmware.Version) ([]Step, []running) {
+	var steps []Step
+	var after []running
+	prev := cur
+	for _, g := range gates() {
+		if !g.binds(model.Family, cur, gateRun, tproto, tver) {
+			continue
+		}
+		s := bridgeStep(lib, model, g, prev, tproto)
+		next := running{known: true, protocol: s.Protocol, version: s.Version}
+		if s.Load == nil { // not at hand: assume the start of the window to walk on
+			next = running{known: true, protocol: firstProto(s.Protocol, prev.protocol, tproto), version: version(g.Min)}
+		}
+		steps = append(steps, s)
+		after = append(after, next)
+		prev, gateRun = next, next
+	}
+	return steps, after
 }
 
 // parseLoadFor reads a load ID and checks it belongs to the model's family.
@@ -287,10 +317,10 @@ func bridgeStep(lib *firmware.Library, m Model, g Gate, r running, targetProto f
 	}
 	if lib != nil {
 		for _, l := range lib.ByFamily(m.Family) {
-			if !g.contains(l.Version) || (g.Protocols != nil && !slices.Contains(g.Protocols, l.Protocol)) {
+			if !g.admits(m.Family, l.Protocol, l.Version) {
 				continue
 			}
-			if _, bad := refusedBy(m.Family, r, l.Version); bad {
+			if _, bad := refusedBy(m.Family, r, l.Protocol, l.Version); bad {
 				continue
 			}
 			if best == nil || score(l) > score(best) || score(l) == score(best) && l.Version.Compare(best.Version) > 0 {
@@ -360,7 +390,7 @@ func how(m Model, r running, s running) string {
 	case !r.known:
 		return "each image reads its own: OS79XX.TXT (images before 5.0, and after a factory reset), " +
 			"loadInformation in " + XMLDefaultName + " (SCCP), image_version in " + SIPDefaultName + " (SIP); all name it"
-	case BeforeUniversalLoader(m.Family, r.version):
+	case unsignedImage(m.Family, r.protocol, r.version):
 		return "OS79XX.TXT names it: images before 5.0 read the selector first"
 	case r.protocol == firmware.SIP && s.protocol != firmware.SIP:
 		return fmt.Sprintf("SIP to %s: image_version in %s and OS79XX.TXT name it", s.protocol, SIPDefaultName)
@@ -392,6 +422,6 @@ func stepNotes(m Model, s Step) []string {
 // stageState is what Stage keeps between calls (see stage.go).
 type stageState struct {
 	mu      sync.Mutex
-	written map[string]map[string]bool // per MAC ("" = none given): names the last Stage for it set
-	files   map[int]map[string][]byte  // per step: term files read from the load
+	written map[string]map[string]bool   // per MAC ("" = none given): names the last Stage for it set
+	files   map[string]map[string][]byte // per load ID: term files read from the load
 }

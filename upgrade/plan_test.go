@@ -57,10 +57,16 @@ func TestPlanPaths(t *testing.T) {
 	}{
 		{"7960 seed chain", legacy, PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"},
 			[]string{"P00305000500", "P00308000900", "P0S3-8-12-00"}, true},
-		{"7960 unknown start takes the whole chain", legacy, PlanRequest{Model: "CP-7960G", To: "P0S3-8-12-00"},
-			[]string{"P00305000500", "P00308000900", "P0S3-8-12-00"}, true},
-		{"7940 from 5.0(5) needs 8.0(9)", legacy, PlanRequest{Model: "7940", From: "P00305000500", To: "P0S3-8-12-00"},
-			[]string{"P00308000900", "P0S3-8-12-00"}, true},
+		{"7960 unknown start serves the target and learns", legacy, PlanRequest{Model: "CP-7960G", To: "P0S3-8-12-00"},
+			[]string{"P0S3-8-12-00"}, true},
+		{"7940 from signed 5.x goes straight to SIP", legacy, PlanRequest{Model: "7940", From: "P00305000500", To: "P0S3-8-12-00"},
+			[]string{"P0S3-8-12-00"}, true},
+		{"7940 from signed 5.x to a later SCCP goes through 8.0(9)", legacy, PlanRequest{Model: "7940", From: "P00305000500", To: "P0030801SR02"},
+			[]string{"P00308000900", "P0030801SR02"}, true},
+		{"7960 SCCP 5.0(2) to SIP 8.4: SCCP and SIP versions are not compared", legacy, PlanRequest{Model: "7960", From: "P00305000200", To: "P0S3-08-4-00"},
+			[]string{"P0S3-08-4-00"}, false},
+		{"7960 SIP 4.4 to SIP 8.12 stays on SIP", legacy, PlanRequest{Model: "7960", From: "P0S3-04-4-00", To: "P0S3-8-12-00"},
+			[]string{"P0S3-8-12-00"}, true},
 		{"7960 from 8.0(9) goes straight", legacy, PlanRequest{Model: "7960", From: "P00308000900", To: "P0S3-8-12-00"},
 			[]string{"P0S3-8-12-00"}, true},
 		{"7960 from 8.1(2)SR2 goes straight", legacy, PlanRequest{Model: "7960", From: "P0030801SR02", To: "p0s3-8-12-00"},
@@ -77,8 +83,8 @@ func TestPlanPaths(t *testing.T) {
 			[]string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}, true},
 		{"7961 from 8.5(2) goes straight", java, PlanRequest{Model: "7961", From: "SCCP41.8-5-2S", To: "SIP41.9-4-2SR3-1S"},
 			[]string{"SIP41.9-4-2SR3-1S"}, true},
-		{"7970 after a factory reset (load unknown)", java, PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"},
-			[]string{"SCCP70.8-5-2S", "SIP70.9-4-2SR1-1S"}, true},
+		{"7970 after a factory reset (load unknown): the target, the bridge if it proves older", java, PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"},
+			[]string{"SIP70.9-4-2SR1-1S"}, true},
 		{"7971 known to be new goes straight", java, PlanRequest{Model: "7971", From: "SCCP70.9-2-1S", To: "SIP70.9-4-2SR1-1S"},
 			[]string{"SIP70.9-4-2SR1-1S"}, true},
 		{"Java old to old needs no bridge", java, PlanRequest{Model: "7941", From: "SCCP41.8-2-1S", To: "SCCP41.8-2-2SR2S"},
@@ -88,7 +94,7 @@ func TestPlanPaths(t *testing.T) {
 		{"bridge not at hand", legacy, PlanRequest{Model: "7941", From: "SCCP41.8-2-2SR2S", To: "SIP41.9-4-2SR3-1S"},
 			[]string{"", "SIP41.9-4-2SR3-1S"}, false},
 		{"no library at all", nil, PlanRequest{Model: "7960", To: "P0S3-8-12-00"},
-			[]string{"", "", "P0S3-8-12-00"}, false},
+			[]string{"P0S3-8-12-00"}, false},
 		{"already there", legacy, PlanRequest{Model: "7960", From: "P0S3-8-12-00", To: "P0S3-8-12-00"}, nil, true},
 		{"already there but showing a symptom: flash it again", legacy,
 			PlanRequest{Model: "7960", From: "P0S3-8-12-00", To: "P0S3-8-12-00", Symptom: ProtocolApplicationInvalid},
@@ -138,17 +144,18 @@ func TestPlanMissingSaysExactlyWhat(t *testing.T) {
 	if !slices.Equal(p.Missing, []string{want}) {
 		t.Errorf("Missing = %q, want [%q]", p.Missing, want)
 	}
+	// Unknown load: a missing bridge does not stop the plan, it is named for later.
 	p = mustPlan(t, java, PlanRequest{Model: "7975", To: "SIP75.9-4-2SR1-1S"})
-	if len(p.Missing) != 2 || p.Missing[0] != "a 7975 load between 8.3(3) and 8.5(2), e.g. SCCP75.8-5-2S" ||
-		!strings.Contains(p.Missing[1], "the target SIP75.9-4-2SR1-1S is not in the firmware given") {
-		t.Errorf("Missing = %q", p.Missing)
+	if len(p.Missing) != 1 || !strings.Contains(p.Missing[0], "the target SIP75.9-4-2SR1-1S is not in the firmware given") ||
+		!slices.Equal(p.IfOlder, []string{"a 7975 load between 8.3(3) and 8.5(2), e.g. SCCP75.8-5-2S"}) {
+		t.Errorf("Missing = %q, IfOlder = %q", p.Missing, p.IfOlder)
 	}
 	p = mustPlan(t, nil, PlanRequest{Model: "7960", To: "P0S3-8-12-00"})
-	if !slices.Equal(p.Missing[:2], []string{
-		"a 7960 load from the signed SCCP 5.x line, e.g. P00305000500",
+	if !slices.Equal(p.IfOlder, []string{
+		"a 7960 load from the signed SCCP 5.x line, e.g. P00305000200",
 		"a 7960 load of SCCP 8.0(9), e.g. P00308000900",
 	}) {
-		t.Errorf("Missing = %q", p.Missing)
+		t.Errorf("IfOlder = %q", p.IfOlder)
 	}
 }
 
@@ -181,8 +188,12 @@ func TestPlanPicksTheBestBridge(t *testing.T) {
 		"":              "SIP41.8-5-2S", // unknown: the target's protocol
 	} {
 		p := mustPlan(t, lib, PlanRequest{Model: "7961", From: from, To: "SIP41.9-4-2SR3-1S"})
-		if p.Steps[0].ID != want {
-			t.Errorf("from %q: bridge %s, want %s", from, p.Steps[0].ID, want)
+		bridge := p.Steps[0]
+		if from == "" { // the bridge waits for the phone to show it needs it
+			bridge = p.Bridges[0]
+		}
+		if bridge.ID != want {
+			t.Errorf("from %q: bridge %s, want %s", from, bridge.ID, want)
 		}
 	}
 	// Complete beats protocol: the only SIP bridge is incomplete.
@@ -249,11 +260,11 @@ func TestPlanHints(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, []string{"unknown, so this plan is safe from any starting point", "SIP<MAC>.cnf"}, []string{"8.5(3)"}},
+		{legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, []string{"learns from the phone's own requests", "asks for an unsigned .bin image", "P00305000500 (SCCP 5.0(5)), then P00308000900", "SIP<MAC>.cnf"}, []string{"8.5(3)", "assumes the oldest"}},
 		{legacy, PlanRequest{Model: "7960", From: "P00308000900", To: "P0S3-8-12-00"}, nil, []string{"unknown"}},
 		{legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00", Symptom: ProtocolApplicationInvalid},
 			[]string{`"Protocol Application Invalid": the new loader was flashed`, "Keep network cfg?", "option 150"}, nil},
-		{java, PlanRequest{Model: "7941", To: "SIP41.9-4-2SR3-1S"}, []string{"8.5(3) or later takes the 8.3(3)-8.5(2) bridge back is not confirmed"}, nil},
+		{java, PlanRequest{Model: "7941", To: "SIP41.9-4-2SR3-1S"}, []string{"AUTH FAIL on its screen", "SCCP41.8-5-2S (SCCP 8.5(2))"}, nil},
 		{java, PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S", Symptom: StuckUpgrading},
 			[]string{"term70.default.loads", "AC brick", "4-5 minutes"}, nil},
 		{java, PlanRequest{Model: "7941", To: "SIP41.9-4-2SR3-1S", Symptom: StuckUpgrading}, []string{"term41.default.loads"}, []string{"AC brick"}},
@@ -279,21 +290,21 @@ func TestPlanHints(t *testing.T) {
 
 func TestPlanNotesALoadWithoutTermFiles(t *testing.T) {
 	lib := openLib(t, testFirmware(t, load{id: "SCCP41.8-5-2S", terms: []string{"term41.default.loads"}}, load{id: "SIP41.9-4-2SR3-1S"}))
-	p := mustPlan(t, lib, PlanRequest{Model: "7961", To: "SIP41.9-4-2SR3-1S"})
+	p := mustPlan(t, lib, PlanRequest{Model: "7961", From: "SCCP41.8-2-1S", To: "SIP41.9-4-2SR3-1S"})
 	if len(p.Steps[0].Notes) != 1 || !strings.Contains(p.Steps[0].Notes[0], "SCCP41.8-5-2S comes without term61.default.loads") {
 		t.Errorf("step 1 notes = %q", p.Steps[0].Notes)
 	}
 	if len(p.Steps[1].Notes) != 1 || !strings.Contains(strings.Join(p.Hints, "\n"), "SIP41.9-4-2SR3-1S comes without term61.default.loads") {
 		t.Errorf("step 2 notes = %q, hints %q", p.Steps[1].Notes, p.Hints)
 	}
-	p = mustPlan(t, lib, PlanRequest{Model: "7941", To: "SIP41.9-4-2SR3-1S"})
+	p = mustPlan(t, lib, PlanRequest{Model: "7941", From: "SCCP41.8-2-1S", To: "SIP41.9-4-2SR3-1S"})
 	if p.Steps[0].Notes != nil {
 		t.Errorf("a 7941 has its term41 file: notes %q", p.Steps[0].Notes)
 	}
 }
 
 func TestStepIndex(t *testing.T) {
-	p := mustPlan(t, openLib(t, testFirmware(t, legacySet...)), PlanRequest{Model: "7960", To: "P0S3-8-12-00"})
+	p := mustPlan(t, openLib(t, testFirmware(t, legacySet...)), PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"})
 	for id, want := range map[string]int{"P00305000500": 0, "p00308000900": 1, "P0S3-8-12-00": 2, "P0030801SR02": -1, "": -1} {
 		if got := p.StepIndex(id); got != want {
 			t.Errorf("StepIndex(%q) = %d, want %d", id, got, want)
@@ -353,16 +364,21 @@ func TestGateTables(t *testing.T) {
 		if g.Why == "" || g.Source == "" || g.Range == "" {
 			t.Errorf("gate %s: say why and where from", g.Name)
 		}
+		if strings.HasPrefix(g.Evidence.String(), "Evidence(") || g.Evidence == NoEvidence {
+			t.Errorf("gate %s: say what on the wire proves a phone is below it", g.Name)
+		}
 	}
 	for _, r := range refusals() {
-		version(r.From)
+		if r.From != "" {
+			version(r.From)
+		}
 		version(r.Below)
 		if r.Why == "" || r.Source == "" {
 			t.Errorf("refusal %+v: say why and where from", r)
 		}
 	}
 	// The facts the issue names, pinned.
-	key := gates()[2]
+	key, _ := gateNamed("signing keys")
 	for v, in := range map[string]bool{"8.3(2)": false, "8.3(3)": true, "8.5(2)": true, "8.5(2)SR1": false, "8.5(3)": false} {
 		if key.contains(version(v)) != in {
 			t.Errorf("key bridge window contains %s = %v, want %v", v, !in, in)
@@ -465,5 +481,41 @@ func TestModelsGolden(t *testing.T) {
 		if !strings.Contains(text.String(), "Reset: "+strings.Join(g.models, ", ")) {
 			t.Errorf("models text lacks the reset group %v", g.models)
 		}
+	}
+}
+
+// With the load unknown the plan serves the target and carries the bridges for a phone
+// that proves older: nobody is sent backwards on a guess, and a missing bridge does
+// not stop the start (issue 8).
+func TestPlanUnknownLearnsFromThePhone(t *testing.T) {
+	legacy := openLib(t, testFirmware(t, legacySet...))
+	p := mustPlan(t, legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00"})
+	var bridges, gates []string
+	for _, b := range p.Bridges {
+		bridges, gates = append(bridges, b.ID), append(gates, b.Gate)
+	}
+	if !slices.Equal(stepIDs(p), []string{"P0S3-8-12-00"}) || !slices.Equal(bridges, []string{"P00305000500", "P00308000900"}) ||
+		!slices.Equal(gates, []string{"signed 5.x", "seed chain"}) || len(p.IfOlder) != 0 || !p.Complete() {
+		t.Fatalf("steps %q bridges %q gates %q ifOlder %q", stepIDs(p), bridges, gates, p.IfOlder)
+	}
+	for _, b := range p.Bridges {
+		if g, ok := gateNamed(b.Gate); !ok || g.Evidence != EvidenceUnsigned {
+			t.Errorf("bridge %s: gate %q evidence %v", b.ID, b.Gate, g.Evidence)
+		}
+	}
+	if h := strings.Join(p.Hints, " "); strings.Contains(h, "assumes the oldest") || !strings.Contains(h, "P00305000500") {
+		t.Errorf("hints: %q", p.Hints)
+	}
+
+	only := openLib(t, testFirmware(t, load{id: "SIP42.9-4-2SR3-1S", terms: []string{"term42.default.loads", "term62.default.loads"}}))
+	p = mustPlan(t, only, PlanRequest{Model: "7942", To: "SIP42.9-4-2SR3-1S"})
+	if !p.Complete() || len(p.Steps) != 1 || len(p.Bridges) != 1 || p.Bridges[0].Load != nil ||
+		!slices.Equal(p.IfOlder, []string{"a 7942 load between 8.3(3) and 8.5(2), e.g. SCCP42.8-5-2S"}) {
+		t.Fatalf("7942 without the bridge: complete %v steps %d bridges %+v ifOlder %q", p.Complete(), len(p.Steps), p.Bridges, p.IfOlder)
+	}
+	// A symptom that says "refused signature" is evidence already: the bridge is a step.
+	p = mustPlan(t, openLib(t, testFirmware(t, javaSet...)), PlanRequest{Model: "7941", To: "SIP41.9-4-2SR3-1S", Symptom: AuthFail})
+	if !slices.Equal(stepIDs(p), []string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}) || len(p.Bridges) != 0 {
+		t.Fatalf("AUTH FAIL, load unknown: steps %q bridges %d", stepIDs(p), len(p.Bridges))
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"phoneflash/firmware"
 )
 
 // Names of the files phoneflash generates (CISCO.md §1.4, §2, §7).
@@ -79,11 +77,20 @@ var classifiers = []struct {
 }
 
 // trimRequest drops what phones add around a name: a leading '/' or '\' (79x2 SIP asks
-// "/mk-sip.jar"), backslashes, trailing NULs and spaces (CISCO.md §2.3, §3).
+// "/mk-sip.jar"), a leading "./" (a SIP 7960 asks "./SIP<MAC>.cnf", from SIPDefault.cnf's
+// tftp_cfg_dir), backslashes, trailing NULs and spaces (FACTS.md §2.3, §3, §10).
 func trimRequest(name string) string {
 	n := strings.ReplaceAll(name, `\`, "/")
-	n = strings.TrimLeft(n, "/")
-	return strings.TrimRight(n, "\x00 \t\r\n")
+	for {
+		switch {
+		case strings.HasPrefix(n, "/"):
+			n = n[1:]
+		case strings.HasPrefix(n, "./"):
+			n = n[2:]
+		default:
+			return strings.TrimRight(n, "\x00 \t\r\n")
+		}
+	}
 }
 
 // SameRequest reports whether two names mean the same file to a phone: any case, a
@@ -209,88 +216,4 @@ func macFileName(prefix, mac, suffix string) (string, error) {
 		return "", fmt.Errorf("bad MAC address %q: want 12 hex digits, e.g. 00:1e:4a:12:34:56", mac)
 	}
 	return prefix + h + suffix, nil
-}
-
-// When says under which circumstance a phone makes a request.
-type When int
-
-// Circumstances of a request.
-const (
-	Always         When = iota
-	AfterReset          // after a factory reset (Java: the default loads; 7940/7960: OS79XX.TXT)
-	NoDeviceConfig      // its SEP<MAC>.cnf.xml was not found
-	NewLoad             // the config names a load other than the one it runs: the manifest and its files follow
-	RunningSIP          // a 7940/7960 running a SIP image
-	RunningSCCP         // a 7940/7960 running an SCCP image
-	OldImage            // a 7940/7960 on an image from before the universal loader (pre-5.0)
-)
-
-var whenNames = [...]string{
-	Always: "always", AfterReset: "after a factory reset", NoDeviceConfig: "when its SEP file is missing",
-	NewLoad: "when the config names another load", RunningSIP: "when it runs SIP",
-	RunningSCCP: "when it runs SCCP", OldImage: "on images before 5.0",
-}
-
-func (w When) String() string {
-	if w < 0 || int(w) >= len(whenNames) {
-		return fmt.Sprintf("When(%d)", int(w))
-	}
-	return whenNames[w]
-}
-
-// Request is one file a phone asks for while it boots, as a pattern. Placeholders:
-// <MAC> 12 upper-case hex digits, <TERM> the model's termNN, <LOAD> a load ID, <FILES>
-// the files a manifest lists (in listed order), <proto> "sip" or "sccp".
-type Request struct {
-	Name    string
-	Kind    RequestKind
-	When    When
-	MayMiss bool // "file not found" is normal
-	Note    string
-}
-
-// BootRequests is the order in which a phone of the family asks for files while it boots
-// (CISCO.md §2). Java phones [V: traces T1-T5]; 7940/7960 partly [U]: no verbatim SIP
-// boot log was found, the order below follows the CME hunt algorithm [V] and the
-// narratives [S] (CISCO.md §9 item 2).
-func BootRequests(f firmware.Family) []Request {
-	if f == firmware.Family7940 {
-		return legacyBoot()
-	}
-	return javaBoot()
-}
-
-func javaBoot() []Request {
-	return []Request{
-		{"<TERM>.default.loads", ReqDefaultLoads, AfterReset, false, "then each file it lists, in order [V: T3-T5]"},
-		{"<FILES>", ReqLoadImage, AfterReset, false, "jar, cnu, apps, dsp, cvm: flashed, then a reboot"},
-		{"CTLSEP<MAC>.tlv", ReqSecurity, Always, true, ""},
-		{"ITLSEP<MAC>.tlv", ReqSecurity, Always, true, ""},
-		{"ITLFile.tlv", ReqSecurity, Always, true, ""},
-		{"SEP<MAC>.cnf.xml", ReqDeviceConfig, Always, true, "holds <loadInformation>"},
-		{"XMLDefault.cnf.xml", ReqDefaultConfig, NoDeviceConfig, false, "<loadInformationNNN model=…> per model [V: admin guide OL-6966-01]"},
-		{"<LOAD>.loads", ReqLoadManifest, NewLoad, false, "the phone runs another load than the config names"},
-		{"<FILES>", ReqLoadImage, NewLoad, false, "in listed order, then flash writes and a reboot"},
-		{"/mk-<proto>.jar", ReqLocale, Always, true, "locale files with a leading '/' [V: T1, T2 (SIP)]"},
-		{"/sp-<proto>.jar", ReqLocale, Always, true, ""},
-		{"/g3-tones.xml", ReqLocale, Always, true, ""},
-		{"dialplan.xml", ReqDialplan, Always, true, "the name in <dialTemplate>"},
-	}
-}
-
-func legacyBoot() []Request {
-	return []Request{
-		{"OS79XX.TXT", ReqSelector, OldImage, false, "old images ask it first, and load the image it names [V: upgrade matrix]"},
-		{"SEPDefault.cnf", ReqDefaultConfig, OldImage, true, "some old images loop on it until OS79XX.TXT is right [S]"},
-		{"CTLSEP<MAC>.tlv", ReqSecurity, Always, true, "[V: capture T6]"},
-		{"SEP<MAC>.cnf.xml", ReqDeviceConfig, RunningSCCP, true, "[I: T6 frame length]"},
-		{"XMLDefault.cnf.xml", ReqDefaultConfig, NoDeviceConfig, false, "loadInformation7 (7960) / 8 (7940) [S]"},
-		{"OS79XX.TXT", ReqSelector, AfterReset, false, "after a factory reset [S]"},
-		{"SIPDefault.cnf", ReqDefaultConfig, RunningSIP, false, "image_version names the load [V]"},
-		{"SIP<MAC>.cnf", ReqDeviceConfig, RunningSIP, true, "overrides SIPDefault.cnf [S]"},
-		{"<LOAD>.loads", ReqLoadManifest, NewLoad, false, "then the loader .sbn: flashed, reboot, then the application .sb2 [S]"},
-		{"<FILES>", ReqLoadImage, NewLoad, false, ""},
-		{"RINGLIST.DAT", ReqRingList, RunningSIP, true, "[U]"},
-		{"dialplan.xml", ReqDialplan, RunningSIP, true, "the dial_template [U]"},
-	}
 }

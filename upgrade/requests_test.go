@@ -3,8 +3,6 @@ package upgrade
 import (
 	"strings"
 	"testing"
-
-	"phoneflash/firmware"
 )
 
 func TestClassify(t *testing.T) {
@@ -21,6 +19,7 @@ func TestClassify(t *testing.T) {
 		{"SEP001646CB4791.cnf.xml", ReqDeviceConfig, true},
 		{"sep001646cb4791.cnf.xml", ReqDeviceConfig, true},
 		{"SIP001646CB4791.cnf", ReqDeviceConfig, true},
+		{"./SIP001646CB4791.cnf", ReqDeviceConfig, true}, // a SIP 7960: tftp_cfg_dir "./"
 		{"gk001646cb4791", ReqDeviceConfig, true},
 		{"XMLDefault.cnf.xml", ReqDefaultConfig, false},
 		{"xmldefault.CNF.xml", ReqDefaultConfig, false},
@@ -80,6 +79,7 @@ func TestMACFromName(t *testing.T) {
 		"CTLSEP0006537B84EF.tlv":      "00:06:53:7b:84:ef",
 		"ITLSEP12ABC345678D.tlv":      "12:ab:c3:45:67:8d",
 		"SIP003094C25D2E.cnf":         "00:30:94:c2:5d:2e",
+		"./SIP003094C25D2E.cnf":       "00:30:94:c2:5d:2e",
 		"gk003094c25d2e":              "00:30:94:c2:5d:2e",
 		"SEP2C73A02DF3E8.cnf.xml\x00": "2c:73:a0:2d:f3:e8",
 	} {
@@ -128,35 +128,5 @@ func TestDefaultLoadsTerm(t *testing.T) {
 	}
 	if _, ok := DefaultLoadsTerm("SCCP41.8-5-2S.loads"); ok {
 		t.Error("a load manifest is not a default-loads file")
-	}
-}
-
-// The boot sequences are data; their names must classify as the kind they claim, so the
-// tracker and the virtual phone read one table the same way.
-func TestBootRequestsClassify(t *testing.T) {
-	expand := strings.NewReplacer("<MAC>", "001E4A123456", "<TERM>", "term41", "<LOAD>", "SIP41.9-4-2SR3-1S", "<proto>", "sip")
-	for _, f := range firmware.Families() {
-		reqs := BootRequests(f)
-		if len(reqs) < 6 {
-			t.Fatalf("%s: only %d requests", f, len(reqs))
-		}
-		for _, r := range reqs {
-			if r.Name == "<FILES>" {
-				continue
-			}
-			name := expand.Replace(r.Name)
-			if got := Classify(name); got != r.Kind {
-				t.Errorf("%s: %s classifies as %v, the table says %v", f, name, got, r.Kind)
-			}
-			if r.MayMiss != ExpectedMiss(name) {
-				t.Errorf("%s: %s MayMiss=%v but ExpectedMiss=%v", f, name, r.MayMiss, ExpectedMiss(name))
-			}
-			if strings.HasPrefix(r.When.String(), "When(") {
-				t.Errorf("%s: %s has an unnamed When", f, name)
-			}
-		}
-	}
-	if BootRequests(firmware.Family7941)[0].Name != "<TERM>.default.loads" {
-		t.Error("a Java phone after a reset asks its default loads first")
 	}
 }

@@ -38,7 +38,7 @@ type Session struct {
 	mu      sync.Mutex // guards tracker (read by Phones from the UI goroutine)
 	tracker *Tracker
 
-	lastStep map[string]int // mac -> step staged for it ("" = the shared files); guarded by mu once follow runs
+	lastStep map[string]string // mac -> load staged for it ("" = the shared files); guarded by mu once follow runs
 
 	logDone func() error // waits for the log writer; nil without a log
 	logErr  error
@@ -81,7 +81,7 @@ func New(o Options) *Session {
 		lib = &firmware.Library{}
 	}
 	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus(), out: servers.NewBus(),
-		lastStep: map[string]int{}, start: o.Now(), cancel: func() {}}
+		lastStep: map[string]string{}, start: o.Now(), cancel: func() {}}
 	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
 	if o.Log != nil {
 		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log) // ends when Stop closes out
@@ -113,7 +113,7 @@ func (s *Session) Run(ctx context.Context) error {
 		err := p.Prepare()
 		if err == nil {
 			_, err = p.Stage(s.root, 0, "")
-			s.lastStep[""] = 0
+			s.lastStep[""] = p.Steps[0].ID
 		}
 		if err != nil {
 			s.Stop()
@@ -155,23 +155,23 @@ func (s *Session) follow(events <-chan servers.Event) {
 	}
 }
 
-// stageStep is the tracker's Stager: it writes step k for a phone into the overlay.
+// stageStep is the tracker's Stager: it writes step st for a phone into the overlay.
 // It runs on the follow goroutine with s.mu held, so it must not call back into the
 // tracker.
-func (s *Session) stageStep(step int, mac string) {
+func (s *Session) stageStep(st Step, mac string) {
 	p := s.opts.Plan
-	if p == nil || step < 0 || step >= len(p.Steps) {
+	if p == nil || st.Load == nil {
 		return
 	}
-	if last, ok := s.lastStep[mac]; ok && last == step {
+	if last, ok := s.lastStep[mac]; ok && last == st.ID {
 		return
 	}
-	if _, err := p.Stage(s.root, step, mac); err != nil {
-		s.out.Publish(servers.Event{Time: s.opts.Now(), Kind: servers.PhoneHint, MAC: mac, Step: step + 1,
-			Steps: len(p.Steps), Load: p.Steps[step].ID, Msg: fmt.Sprintf("could not stage step %d: %v", step+1, err)})
+	if _, err := p.StageStep(s.root, st, mac); err != nil {
+		s.out.Publish(servers.Event{Time: s.opts.Now(), Kind: servers.PhoneHint, MAC: mac, Load: st.ID,
+			Msg: fmt.Sprintf("could not stage %s: %v", st.ID, err)})
 		return
 	}
-	s.lastStep[mac] = step
+	s.lastStep[mac] = st.ID
 }
 
 // Subscribe returns the Session's events from now on (see servers.Bus.Subscribe).

@@ -30,7 +30,16 @@ type StagedFile struct {
 // can be on different steps. It returns the names written.
 // Safe for concurrent use; fast once Prepare has read the term files ahead.
 func (p *Plan) Stage(ov Overlay, step int, mac string) ([]string, error) {
-	files, err := p.StageFiles(step, mac)
+	if step < 0 || step >= len(p.Steps) {
+		return nil, fmt.Errorf("stage step %d: the plan has steps 1 to %d", step+1, len(p.Steps))
+	}
+	return p.StageStep(ov, p.Steps[step], mac)
+}
+
+// StageStep is Stage for a step given whole: a bridge a phone showed it needs
+// (Plan.Bridges) is staged this way, for that phone.
+func (p *Plan) StageStep(ov Overlay, s Step, mac string) ([]string, error) {
+	files, err := p.stepFiles(s, mac)
 	if err != nil {
 		return nil, err
 	}
@@ -75,11 +84,11 @@ func (p *Plan) Unstage(ov Overlay) {
 // every Java step), so that Stage later only generates text: the next step must be
 // staged within milliseconds of the phone finishing the previous one.
 func (p *Plan) Prepare() error {
-	for i := range p.Steps {
-		if p.Steps[i].Load == nil {
+	for _, s := range slices.Concat(p.Bridges, p.Steps) {
+		if s.Load == nil {
 			continue
 		}
-		if _, err := p.termFiles(i); err != nil {
+		if _, err := p.termFiles(s); err != nil {
 			return err
 		}
 	}
@@ -91,16 +100,19 @@ func (p *Plan) StageFiles(step int, mac string) ([]StagedFile, error) {
 	if step < 0 || step >= len(p.Steps) {
 		return nil, fmt.Errorf("stage step %d: the plan has steps 1 to %d", step+1, len(p.Steps))
 	}
-	s := p.Steps[step]
+	return p.stepFiles(p.Steps[step], mac)
+}
+
+func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
 	if s.Load == nil {
-		return nil, fmt.Errorf("stage step %d: %s", step+1, s.Missing)
+		return nil, fmt.Errorf("stage %s: %s", orText(s.ID, "a step"), s.Missing)
 	}
 	family := FamilyModels(p.Model.Family)
 	files := []StagedFile{{XMLDefaultName, XMLDefault(family, s.ID, p.CallManager)}}
 	if mac != "" {
 		name, err := SEPName(mac)
 		if err != nil {
-			return nil, fmt.Errorf("stage step %d: %w", step+1, err)
+			return nil, fmt.Errorf("stage %s: %w", s.ID, err)
 		}
 		files = append(files, StagedFile{name, DeviceConfig(p.Model, s.ID, s.Protocol, p.CallManager)})
 	}
@@ -112,7 +124,7 @@ func (p *Plan) StageFiles(step int, mac string) ([]StagedFile, error) {
 			StagedFile{SIPDefaultName, SIPDefault(s.ID)},
 		), nil
 	}
-	terms, err := p.termFiles(step)
+	terms, err := p.termFiles(s)
 	if err != nil {
 		return nil, err
 	}
@@ -125,16 +137,15 @@ func (p *Plan) StageFiles(step int, mac string) ([]StagedFile, error) {
 }
 
 // termFiles reads (once) the step load's own termNN.default.loads, keyed by lower-case
-// name. A term file is signed with its own name inside (CISCO.md §1.3), so it is copied,
+// name. A term file is signed with its own name inside (FACTS.md §1.3), so it is copied,
 // never generated.
-func (p *Plan) termFiles(step int) (map[string][]byte, error) {
+func (p *Plan) termFiles(s Step) (map[string][]byte, error) {
 	st := p.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if t, ok := st.files[step]; ok {
+	if t, ok := st.files[s.ID]; ok {
 		return t, nil
 	}
-	s := p.Steps[step]
 	t := map[string][]byte{}
 	for _, m := range FamilyModels(p.Model.Family) {
 		i := slices.IndexFunc(s.Load.Defaults, func(d string) bool { return strings.EqualFold(path.Base(d), m.DefaultLoads()) })
@@ -143,15 +154,22 @@ func (p *Plan) termFiles(step int) (map[string][]byte, error) {
 		}
 		data, err := s.Load.ReadFile(s.Load.Defaults[i])
 		if err != nil {
-			return nil, fmt.Errorf("stage step %d: read %s of %s: %w", step+1, s.Load.Defaults[i], s.ID, err)
+			return nil, fmt.Errorf("stage %s: read %s: %w", s.ID, s.Load.Defaults[i], err)
 		}
 		t[m.DefaultLoads()] = data
 	}
 	if st.files == nil {
-		st.files = map[int]map[string][]byte{}
+		st.files = map[string]map[string][]byte{}
 	}
-	st.files[step] = t
+	st.files[s.ID] = t
 	return t, nil
+}
+
+func orText(s, or string) string {
+	if s == "" {
+		return or
+	}
+	return s
 }
 
 func (p *Plan) state() *stageState {

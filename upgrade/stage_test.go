@@ -41,8 +41,11 @@ func TestPlanSampleFirmware(t *testing.T) {
 			PlanRequest{Model: "7941", From: "SCCP41.8-2-2SR2S", To: "SIP41.9-4-2SR3-1S"},
 			[]string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}},
 		{[]string{"cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1"},
-			PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"},
+			PlanRequest{Model: "7970", From: "SCCP70.8-2-1S", To: "SIP70.9-4-2SR1-1S"},
 			[]string{"SCCP70.8-5-2S", "SIP70.9-4-2SR1-1S"}},
+		{[]string{"cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1"},
+			PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"}, // unknown: the target; the bridge if it proves older
+			[]string{"SIP70.9-4-2SR1-1S"}},
 	} {
 		p := mustPlan(t, sampleLib(t, tt.sources...), tt.req)
 		if got := stepIDs(p); !slices.Equal(got, tt.steps) || !p.Complete() {
@@ -146,7 +149,7 @@ func TestStageRemovesTermFilesTheStepLacks(t *testing.T) {
 	lib := openLib(t, testFirmware(t,
 		load{id: "SCCP41.8-5-2S", terms: []string{"term41.default.loads", "term61.default.loads"}},
 		load{id: "SIP41.9-4-2SR3-1S", terms: []string{"term41.default.loads"}}))
-	p := mustPlan(t, lib, PlanRequest{Model: "7941", To: "SIP41.9-4-2SR3-1S"})
+	p := mustPlan(t, lib, PlanRequest{Model: "7941", From: "SCCP41.8-2-1S", To: "SIP41.9-4-2SR3-1S"})
 	ov := &memOverlay{}
 	if _, err := p.Stage(ov, 0, tmacStage); err != nil {
 		t.Fatal(err)
@@ -195,7 +198,7 @@ func TestStageErrors(t *testing.T) {
 // Stage runs from the tracker's goroutine while the UI may ask for StageFiles.
 func TestStageConcurrent(t *testing.T) {
 	lib := sampleLib(t, "cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1")
-	p := mustPlan(t, lib, PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"})
+	p := mustPlan(t, lib, PlanRequest{Model: "7970", From: "SCCP70.8-2-1S", To: "SIP70.9-4-2SR1-1S"})
 	root := lib.Root()
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -309,7 +312,7 @@ func BenchmarkStage(b *testing.B) {
 // case the phone asks in (CISCO.md §9 item 3).
 func TestStagedTermFileWinsThroughRoot(t *testing.T) {
 	lib := sampleLib(t, "cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1")
-	p := mustPlan(t, lib, PlanRequest{Model: "7970", To: "SIP70.9-4-2SR1-1S"})
+	p := mustPlan(t, lib, PlanRequest{Model: "7970", From: "SCCP70.8-2-1S", To: "SIP70.9-4-2SR1-1S"})
 	root := lib.Root()
 	for k, s := range p.Steps {
 		if _, err := p.Stage(root, k, ""); err != nil {

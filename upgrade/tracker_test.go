@@ -17,13 +17,13 @@ type script struct {
 	t      *testing.T
 	tr     *Tracker
 	now    time.Time
-	staged []string // "step/mac" per Stager call
+	staged []string // "load/mac" per Stager call
 	out    []servers.Event
 }
 
 func newScript(t *testing.T, plan *Plan) *script {
 	s := &script{t: t, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
-	s.tr = NewTracker(plan, nil, func(step int, mac string) { s.staged = append(s.staged, fmt.Sprintf("%d/%s", step, mac)) })
+	s.tr = NewTracker(plan, nil, func(st Step, mac string) { s.staged = append(s.staged, fmt.Sprintf("%s/%s", st.ID, mac)) })
 	return s
 }
 
@@ -124,7 +124,7 @@ func TestTrackerJavaTwoSteps(t *testing.T) {
 		t.Fatalf("after the last file: phase %q, want flashing", p.Phase)
 	}
 	// Step 1 staged for the MAC when the phone came; step 2 the moment it had step 1.
-	if got := strings.Join(s.staged, " "); got != "0/"+tmac+" 1/"+tmac {
+	if got := strings.Join(s.staged, " "); got != "SCCP41.8-5-2S/"+tmac+" SIP41.9-4-2SR3-1S/"+tmac {
 		t.Fatalf("staged %q", got)
 	}
 	s.at(4*time.Minute).dhcp(class7941).miss("CTLSEP001E4A123456.tlv").get("XMLDefault.cnf.xml").
@@ -173,7 +173,7 @@ func TestTrackerHints(t *testing.T) {
 		}, nil},
 		{"auth fail loop on the default loads", func(s *script) {
 			s.dhcp(class7941).get("term41.default.loads", "term41.default.loads", "term41.default.loads", "term41.default.loads")
-		}, []string{"[term41.default.loads] The phone keeps asking for term41.default.loads and nothing after it", "AUTH FAIL", "SCCP41.8-5-2S"}},
+		}, []string{"[term41.default.loads] The phone keeps asking for term41.default.loads and takes no image", "AUTH FAIL", "SCCP41.8-5-2S"}},
 		{"a component missing", func(s *script) {
 			s.dhcp(class7941).get("SCCP41.8-5-2S.loads").miss("jar41sccp.8-5-2TH1-9.sbn")
 		}, []string{"[jar41sccp.8-5-2TH1-9.sbn] jar41sccp.8-5-2TH1-9.sbn, a file of SCCP41.8-5-2S (step 1), is not in the firmware"}},

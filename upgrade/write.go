@@ -53,6 +53,25 @@ func WritePlan(w io.Writer, p *Plan) error {
 			ew.printf("    needs: %s\n", s.Missing)
 		}
 	}
+	if len(p.Bridges) > 0 {
+		ew.printf("\nOnly if the phone proves older (phoneflash learns it from the phone and stages these by itself):\n")
+		for _, b := range p.Bridges {
+			id, state := b.ID, "complete"
+			if id == "" {
+				id = "(not at hand)"
+			}
+			switch {
+			case b.Load == nil:
+				state = "MISSING"
+			case b.Missing != "":
+				state = "INCOMPLETE"
+			}
+			ew.printf("  - %-20s %-4s %-12s %s: %s\n", id, b.Protocol, b.Version, state, evidenceOf(b))
+			if b.Missing != "" {
+				ew.printf("    needs: %s\n", b.Missing)
+			}
+		}
+	}
 	if len(p.Missing) > 0 {
 		ew.printf("\nMissing (get these, then plan again):\n")
 		for _, m := range p.Missing {
@@ -78,6 +97,8 @@ type planJSON struct {
 	Missing     []string   `json:"missing"`
 	Complete    bool       `json:"complete"`
 	FromUnknown bool       `json:"from_unknown,omitempty"`
+	Bridges     []stepJSON `json:"bridges,omitempty"`  // with the load unknown: what a phone that proves older takes first
+	IfOlder     []string   `json:"if_older,omitempty"` // what is missing for those bridges
 	Symptom     string     `json:"symptom,omitempty"`
 	Hints       []string   `json:"hints,omitempty"`
 }
@@ -90,6 +111,7 @@ type stepJSON struct {
 	Why      string   `json:"why"`
 	Files    []string `json:"files"`
 	Missing  string   `json:"missing,omitempty"`
+	Evidence string   `json:"evidence,omitempty"` // a bridge: what shows the phone needs it
 }
 
 // WritePlanJSON writes the plan as one JSON object: {"model","from","to","steps":[{"load",
@@ -105,12 +127,22 @@ func WritePlanJSON(w io.Writer, p *Plan) error {
 		out.Symptom = p.Symptom.String()
 	}
 	for _, s := range p.Steps {
-		out.Steps = append(out.Steps, stepJSON{
-			Load: s.ID, Family: string(s.Family), Protocol: string(s.Protocol), Version: s.Version.String(),
-			Why: s.Why, Files: append([]string{}, s.Files...), Missing: s.Missing,
-		})
+		out.Steps = append(out.Steps, stepOut(s))
 	}
+	for _, b := range p.Bridges {
+		j := stepOut(b)
+		j.Evidence = evidenceOf(b).String()
+		out.Bridges = append(out.Bridges, j)
+	}
+	out.IfOlder = p.IfOlder
 	return writeJSON(w, out)
+}
+
+func stepOut(s Step) stepJSON {
+	return stepJSON{
+		Load: s.ID, Family: string(s.Family), Protocol: string(s.Protocol), Version: s.Version.String(),
+		Why: s.Why, Files: append([]string{}, s.Files...), Missing: s.Missing,
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"phoneflash/firmware"
-	"phoneflash/upgrade"
 )
 
 // bootRun is what one boot learns while it walks the request table.
@@ -29,26 +28,24 @@ type bootRun struct {
 	named         string // the load the configs name, once decided
 }
 
-// walk sends the family's boot requests (upgrade.BootRequests) in order, skipping those
-// whose circumstance does not hold, and installs what the configs name at the table's
-// <LOAD>.loads row.
+// walk sends the family's boot requests (bootSequence) in order, skipping those whose
+// circumstance does not hold, and installs what the configs name at the <LOAD>.loads row.
 func (b *bootRun) walk(ctx context.Context) (bootEnd, error) {
-	for _, r := range upgrade.BootRequests(b.p.model.Family) {
-		if r.Name == filesRow {
-			continue // fetched with the manifest before it
-		}
-		if !b.applies(r.When) {
-			continue
+	for _, r := range bootSequence(b.p.model.Family) {
+		if r.ask == askFiles || !b.applies(r.when) {
+			continue // the files come with their manifest
 		}
 		var end bootEnd
 		var err error
-		switch r.Kind {
-		case upgrade.ReqDefaultLoads:
+		switch r.ask {
+		case askDefaultLoads:
 			end, err = b.defaultLoads(ctx)
-		case upgrade.ReqLoadManifest:
+		case askManifest:
 			end, err = b.newLoad(ctx)
+		case askCheckLoads:
+			end, err = b.checkLoads(ctx)
 		default:
-			end, err = b.read(ctx, b.expand(r.Name), r)
+			end, err = b.read(ctx, b.expand(r.name), r)
 		}
 		if err != nil || end != bootGoesOn {
 			return end, err
@@ -57,75 +54,85 @@ func (b *bootRun) walk(ctx context.Context) (bootEnd, error) {
 	return b.end()
 }
 
-// filesRow is the upgrade.Request placeholder for the files a manifest lists.
-const filesRow = "<FILES>"
-
 // expand fills the placeholders of a request name: <MAC>, <TERM>, <proto>.
 func (b *bootRun) expand(name string) string {
 	return strings.NewReplacer(
-		"<MAC>", upgrade.MACDigits(b.p.mac.String()),
+		"<MAC>", macDigits(b.p.mac),
 		"<TERM>", b.p.model.Term,
 		"<proto>", strings.ToLower(string(b.p.runningProtocol())),
 	).Replace(name)
 }
 
 // applies says whether a request's circumstance holds in this boot.
-func (b *bootRun) applies(w upgrade.When) bool {
+func (b *bootRun) applies(w when) bool {
 	legacy := !b.p.model.Java()
 	switch w {
-	case upgrade.Always, upgrade.NewLoad: // NewLoad is decided at the manifest row
+	case always, newLoad: // newLoad is decided at the manifest row
 		return true
-	case upgrade.AfterReset:
+	case afterReset:
 		return b.p.st.factoryReset
-	case upgrade.NoDeviceConfig:
-		return b.deviceMissing
-	case upgrade.RunningSIP:
+	case noDeviceConfig: // a SIP 7940/7960 reads SIPDefault.cnf instead
+		return b.deviceMissing && (!legacy || b.p.runningProtocol() != firmware.SIP)
+	case runningSIP:
 		return legacy && b.p.runningProtocol() == firmware.SIP
-	case upgrade.RunningSCCP:
+	case runningSCCP:
 		return legacy && b.p.runningProtocol() == firmware.SCCP
-	case upgrade.OldImage:
+	case oldImage:
 		return b.p.oldImage()
 	}
 	return false
 }
 
 // read fetches a file of the boot sequence and keeps what it says about the load.
-func (b *bootRun) read(ctx context.Context, name string, r upgrade.Request) (bootEnd, error) {
-	data, out, err := b.get(ctx, name, false, r.MayMiss || upgrade.ExpectedMiss(name))
+func (b *bootRun) read(ctx context.Context, name string, r request) (bootEnd, error) {
+	data, out, err := b.get(ctx, name, false, r.mayMiss)
 	if err != nil || out == cut {
 		return endOf(out), err
 	}
 	base := path.Base(strings.TrimLeft(name, "/"))
-	switch r.Kind {
-	case upgrade.ReqDeviceConfig:
+	switch r.ask {
+	case askDeviceConfig:
 		if out != got {
-			b.deviceMissing = true
+			if strings.HasSuffix(strings.ToLower(base), ".cnf.xml") {
+				b.deviceMissing = true
+			}
 			return bootGoesOn, nil
 		}
 		if strings.HasSuffix(strings.ToLower(base), ".cnf.xml") {
 			b.deviceRead = true
-			b.xmlLoad, _ = upgrade.LoadFromXML(data, b.p.model)
+			b.xmlLoad = loadInformation(data, b.p.model)
 			b.xmlFrom = base
-		} else if v, ok := upgrade.ImageVersion(data); ok {
+		} else if v, ok := imageVersion(data); ok {
 			b.sipDevice, b.sipDeviceFrom = v, base
 		}
-	case upgrade.ReqDefaultConfig:
+	case askDefaultConfig:
 		if out != got {
 			return bootGoesOn, nil
 		}
 		switch {
-		case strings.EqualFold(base, upgrade.XMLDefaultName) && !b.deviceRead:
-			b.xmlLoad, _ = upgrade.LoadFromXML(data, b.p.model)
+		case strings.EqualFold(base, "XMLDefault.cnf.xml") && !b.deviceRead:
+			b.xmlLoad = loadInformation(data, b.p.model)
 			b.xmlFrom = base
-		case strings.EqualFold(base, upgrade.SIPDefaultName):
-			b.sipDefault, _ = upgrade.ImageVersion(data)
+		case strings.EqualFold(base, "SIPDefault.cnf"):
+			b.sipDefault, _ = imageVersion(data)
 		}
-	case upgrade.ReqSelector:
+	case askSelector:
 		if out == got {
-			b.selector = upgrade.OS79XX(data)
+			b.selector = selectorImage(data)
 		}
 	}
 	return bootGoesOn, nil
+}
+
+// checkLoads is a SIP 7940/7960 reading the .loads of the load its SEP file names, its
+// own included, and taking nothing more from it (FACTS.md §10 [V]): the upgrade itself
+// follows image_version.
+func (b *bootRun) checkLoads(ctx context.Context) (bootEnd, error) {
+	if b.xmlLoad == "" {
+		return bootGoesOn, nil
+	}
+	_, out, err := b.get(ctx, b.xmlLoad+".loads", false, false)
+	return endOf(out), err
 }
 
 // decide works out which load the configs of this boot name, once, and says so.
@@ -136,7 +143,7 @@ func (b *bootRun) decide() string {
 	b.decided = true
 	load, from := b.xmlLoad, b.xmlFrom
 	if !b.p.model.Java() && b.p.runningProtocol() == firmware.SIP {
-		load, from = b.sipDefault, upgrade.SIPDefaultName
+		load, from = b.sipDefault, "SIPDefault.cnf"
 		if b.sipDevice != "" {
 			load, from = b.sipDevice, b.sipDeviceFrom
 		}
@@ -146,7 +153,7 @@ func (b *bootRun) decide() string {
 	// to the protocol's own config (CISCO.md §1.4 [V]). A loader name is not a load.
 	if s := b.selector; s != "" {
 		if f, proto, _, err := firmware.ParseID(s); err == nil && f == b.p.model.Family && proto != b.p.runningProtocol() {
-			load, from = s, upgrade.OS79XXName
+			load, from = s, "OS79XX.TXT"
 		}
 	}
 	b.named = load
@@ -221,7 +228,7 @@ func (b *bootRun) get(ctx context.Context, name string, image, normalMiss bool) 
 		p.act(Action{Kind: Missing, File: name, Msg: "not asked: the --missing fault treats it as absent"})
 		return nil, notFound, nil
 	}
-	f := fetch{name: name, extraNUL: p.oldImage() && strings.EqualFold(name, upgrade.OS79XXName)}
+	f := fetch{name: name, extraNUL: p.oldImage() && strings.EqualFold(name, "OS79XX.TXT")}
 	if pc := p.cfg.Faults.PowerCut; p.st.cutsLeft > 0 && (pc.File == "*" && image || sameFile(pc.File, name)) {
 		f.cutAt = max(pc.After, 1)
 	}
@@ -266,6 +273,3 @@ func wireNote(r fetched) string {
 	}
 	return fmt.Sprintf("%d datagrams lost, %d requests/ACKs sent again", r.dropped, r.resent)
 }
-
-// sameFile compares names as servers resolve them: case-insensitive, no leading '/'.
-func sameFile(a, b string) bool { return a != "" && upgrade.SameRequest(a, b) }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -26,6 +25,12 @@ func (b *bootRun) newLoad(ctx context.Context) (bootEnd, error) {
 		st.pending = nil
 	}
 	if named == "" || strings.EqualFold(named, st.running) {
+		if named != "" && !b.p.model.Java() && b.p.runningProtocol() == firmware.SCCP && !b.p.oldImage() {
+			// An SCCP 7940/7960 reads the .loads of the load it runs and takes nothing
+			// more (a phone on 8.1(2)SR2 asking for P0030801SR02.loads, FACTS.md §2.3 [V]).
+			_, out, err := b.get(ctx, named+".loads", false, false)
+			return endOf(out), err
+		}
 		return bootGoesOn, nil
 	}
 	if b.p.oldImage() {
@@ -38,13 +43,24 @@ func (b *bootRun) newLoad(ctx context.Context) (bootEnd, error) {
 // termNN.default.loads, then every file it lists (CISCO.md §2.1).
 func (b *bootRun) defaultLoads(ctx context.Context) (bootEnd, error) {
 	name := b.p.model.DefaultLoads()
-	m, end, err := b.manifest(ctx, name, "")
-	if err != nil || end != bootGoesOn || m == nil {
-		return end, err // absent: it keeps the load it has and boots on
-	}
-	id := defaultLoadsID(b.p.model, m.Files)
-	if end, err := b.refusal(ctx, name, id); err != nil || end != bootGoesOn {
-		return end, err
+	var m *firmware.Manifest
+	var id string
+	for {
+		var end bootEnd
+		var err error
+		m, end, err = b.manifest(ctx, name, "")
+		if err != nil || end != bootGoesOn || m == nil {
+			return end, err // absent: it keeps the load it has and boots on
+		}
+		id = defaultLoadsID(b.p.model, m.Files)
+		end, err = b.refusal(ctx, name, id)
+		if end == bootAgain && err == nil {
+			continue // it asks for its default loads again, and reads them anew (FACTS.md §10)
+		}
+		if err != nil || end != bootGoesOn {
+			return end, err
+		}
+		break
 	}
 	if end, err := b.fetchAll(ctx, name, m.Files); err != nil || end != bootGoesOn {
 		return end, err
@@ -62,8 +78,10 @@ func (b *bootRun) installManifest(ctx context.Context, load string) (bootEnd, er
 		return end, err
 	}
 	if m == nil {
-		if _, refused := b.p.refuses(load); refused { // an unsigned load has no .loads: the refusal is the news
-			return b.refusal(ctx, name, load)
+		if why, refused := b.p.refuses(load); refused { // an unsigned load has no .loads: the refusal is the news
+			b.p.act(Action{Kind: Refuse, File: name, Load: load, Msg: why})
+			return 0, b.p.giveUp(nil, "the config names %s, which has no %s, and the phone would refuse it anyway (%s): stage a load it takes",
+				load, name, why)
 		}
 		return 0, b.p.giveUp(nil, "the config names %s but the server has no %s: add the load's files to the TFTP folder", load, name)
 	}
@@ -218,10 +236,11 @@ func (b *bootRun) fetchAll(ctx context.Context, manifest string, files []string)
 	return bootGoesOn, nil
 }
 
-// refusal applies the gates: a load the phone refuses ends in the loop real phones
-// show. A Java phone shows AUTH FAIL and asks for the same file again and again
-// (CISCO.md §4.2 [S]); a 7940/7960 fails the image authentication and boots its old
-// image. Either way the virtual phone gives up after LoopTries requests.
+// refusal applies the phone's own judgement (accept.go). A phone that refuses a load
+// shows it (a Java phone AUTH FAIL, a 7940/7960 "image authentication failed" and its
+// old image) and starts over: it asks again, so a server that stages something else
+// meanwhile is heard. After LoopTries refusals of one file it gives up, as a
+// technician would (FACTS.md §4, §10).
 func (b *bootRun) refusal(ctx context.Context, file, load string) (bootEnd, error) {
 	why, refused := b.p.refuses(load)
 	if !refused {
@@ -232,42 +251,39 @@ func (b *bootRun) refusal(ctx context.Context, file, load string) (bootEnd, erro
 		what = "image authentication failed"
 	}
 	b.p.act(Action{Kind: Refuse, File: file, Load: load, Msg: what + ": " + why})
-	if b.p.model.Java() {
-		for try := 2; try <= b.p.cfg.LoopTries; try++ {
-			if err := sleep(ctx, b.p.timing.Retry); err != nil {
-				return 0, err
-			}
-			_, out, err := b.get(ctx, file, false, false)
-			if err != nil || out == cut {
-				return endOf(out), err
-			}
-			b.p.act(Action{Kind: Refuse, File: file, Load: load, Msg: what})
-		}
+	st := &b.p.st
+	if st.refused == nil {
+		st.refused = map[string]int{}
 	}
-	return 0, b.p.giveUp(nil, "%s: the phone refuses %s (%s), asked for %s %d times; stage a load it takes first (phoneflash plan shows the steps)",
-		what, orUnknownLoad(load, file), why, file, b.p.cfg.LoopTries)
+	key := strings.ToLower(file)
+	st.refused[key]++
+	if n := st.refused[key]; n >= b.p.cfg.LoopTries {
+		return 0, b.p.giveUp(nil, "%s: the phone refuses %s (%s), asked for %s %d times; stage a load it takes first (phoneflash plan shows the steps)",
+			what, orUnknownLoad(load, file), why, file, n)
+	}
+	if err := sleep(ctx, b.p.timing.Retry); err != nil {
+		return 0, err
+	}
+	return bootAgain, nil
 }
 
-// refuses says whether the phone, on the load it runs, refuses load, and why. The
-// answer is the planner's: a load it cannot plan in one step from here, or at all,
-// is one the phone will not take (upgrade's gates and refusals, CISCO.md §4). A phone
-// whose load is unknown takes anything.
+// refuses says whether the phone, on the load it runs, refuses load, and why: the
+// phone's own table (accept.go), never the planner's. A phone whose load is unknown
+// takes anything.
 func (p *Phone) refuses(load string) (string, bool) {
 	if f := p.cfg.Faults.Refuse; f == "*" || f != "" && strings.EqualFold(f, load) {
 		return "refused on purpose (the refuse fault)", true
 	}
-	if p.st.running == "" || load == "" {
+	cur, ok := imageOf(p.st.running)
+	if !ok || load == "" {
 		return "", false
 	}
-	plan, err := upgrade.MakePlan(nil, upgrade.PlanRequest{Model: p.model.Name, From: p.st.running, To: load})
-	var ie *upgrade.InputError
-	switch {
-	case errors.As(err, &ie):
-		return ie.Msg, true
-	case err != nil:
-		return err.Error(), true
-	case len(plan.Steps) > 1:
-		return fmt.Sprintf("from %s it needs %s first: %s", p.st.running, plan.Steps[0].Gate, plan.Steps[0].Why), true
+	next, ok := imageOf(load)
+	if !ok {
+		return fmt.Sprintf("%s is not a load name it knows", load), true
+	}
+	if takes, why := takes(cur, next); !takes {
+		return why, true
 	}
 	return "", false
 }
@@ -279,6 +295,14 @@ func (b *bootRun) flash(ctx context.Context, load string, files []string, what s
 		what, len(files), p.model.FlashQuiet*9/10, p.model.Name)})
 	if err := sleep(ctx, p.timing.Flash); err != nil {
 		return 0, err
+	}
+	if key := strings.ToLower(load); p.cfg.Faults.Revert && !p.st.reverted[key] {
+		if p.st.reverted == nil {
+			p.st.reverted = map[string]bool{}
+		}
+		p.st.reverted[key] = true
+		p.act(Action{Kind: Reboot, Load: p.st.running, Msg: "booted its old application again, not " + load + " (the revert fault)"})
+		return bootReboot, nil
 	}
 	if p.model.Java() {
 		p.st.files = map[string]bool{} // a Java load replaces every component

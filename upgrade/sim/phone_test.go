@@ -169,8 +169,9 @@ func TestUpgrade7960SeedChain(t *testing.T) {
 		"CTLSEP001E4A123456.tlv", sep, "P0S3-8-12-00.loads", "P003-8-12-00.sbn",
 		// boot 5: still SCCP until the application is in
 		"CTLSEP001E4A123456.tlv", sep, "P0S3-8-12-00.sb2",
-		// boot 6: a SIP image
-		"CTLSEP001E4A123456.tlv", "SIPDefault.cnf", "SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml",
+		// boot 6: a SIP image: the .loads its SEP file names, its own, and nothing more (as
+		// the 7960 on FreePBX did), then its SIP configs
+		"CTLSEP001E4A123456.tlv", sep, "P0S3-8-12-00.loads", "SIPDefault.cnf", "./SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml",
 	}
 	if !slices.Equal(res.Requests, want) {
 		t.Errorf("requests:\n got %q\nwant %q", res.Requests, want)
@@ -229,10 +230,12 @@ func TestUpgrade7941Through852ToSIP(t *testing.T) {
 
 func TestUpgrade7970AfterFactoryReset(t *testing.T) {
 	l := lib(t, "cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1")
-	p := plan(t, l, "7970", "", "SIP70.9-4-2SR1-1S")
+	// An old phone, factory reset: it asks term70.default.loads before anything else,
+	// so step 1 (the key bridge) must come as the default loads.
+	p := plan(t, l, "7970", "SCCP70.8-2-1S", "SIP70.9-4-2SR1-1S")
 	b := newBench(t, l.Root())
 	rec := &recorder{also: stager(t, p, l.Root(), "")}
-	res, err := b.run(t, Config{Model: "7970", FactoryReset: true}, rec)
+	res, err := b.run(t, Config{Model: "7970", From: "SCCP70.8-2-1S", FactoryReset: true}, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,9 +282,9 @@ func TestRefusals(t *testing.T) {
 		{"new keys from 8.2: AUTH FAIL loop", "7941", "SCCP41.8-2-2SR2S", "SIP41.9-4-2SR3-1S", "",
 			"SIP41.9-4-2SR3-1S.loads", 4, "AUTH FAIL"},
 		{"unsigned after signed", "7960", "P00308000900", "P00303010102", "",
-			"P00303010102.loads", 4, "refuses unsigned images"},
-		{"refuse fault", "7960", "P00305000500", "P00308000900", "P00308000900",
-			"P00308000900.loads", 1, "refused on purpose"},
+			"P00303010102.loads", 4, "does not go back to an unsigned one"},
+		{"refuse fault: it boots its old image and tries again", "7960", "P00305000500", "P00308000900", "P00308000900",
+			"P00308000900.loads", 4, "refused on purpose"},
 		{"refuse fault on a Java phone loops", "7941", "SCCP41.8-2-2SR2S", "SIP41.9-4-2SR3-1S", "*",
 			"SIP41.9-4-2SR3-1S.loads", 4, "refused on purpose"},
 	}
@@ -371,13 +374,17 @@ func TestBootOrder(t *testing.T) {
 			slices.Concat(sec, []string{sep, "/mk-sip.jar", "/sp-sip.jar", "/g3-tones.xml", "dialplan.xml"})},
 		{"7960 SCCP", Config{Model: "7960", From: "P00308000900"},
 			map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00308000900")},
-			[]string{"CTLSEP001E4A123456.tlv", sep, "XMLDefault.cnf.xml"}},
+			[]string{"CTLSEP001E4A123456.tlv", sep, "XMLDefault.cnf.xml", "P00308000900.loads"}},
 		{"7940 SIP: image_version, device file overrides", Config{Model: "7940", From: "P0S3-8-12-00"},
 			map[string][]byte{"SIPDefault.cnf": upgrade.SIPDefault("P0S3-8-11-00"), "SIP001E4A123456.cnf": upgrade.SIPDefault("P0S3-8-12-00")},
-			[]string{"CTLSEP001E4A123456.tlv", "SIPDefault.cnf", "SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml"}},
+			[]string{"CTLSEP001E4A123456.tlv", sep, "SIPDefault.cnf", "./SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml"}},
+		{"7960 SIP reads the .loads its SEP file names, its own too", Config{Model: "7960", From: "P0S3-8-12-00"},
+			map[string][]byte{sep: upgrade.DeviceConfig(mustModel(t, "7960"), "P0S3-8-12-00", firmware.SIP, ""),
+				"SIPDefault.cnf": upgrade.SIPDefault("P0S3-8-12-00")},
+			[]string{"CTLSEP001E4A123456.tlv", sep, "P0S3-8-12-00.loads", "SIPDefault.cnf", "./SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml"}},
 		{"7960 SIP after a factory reset reads OS79XX.TXT", Config{Model: "7960", From: "P0S3-8-12-00", FactoryReset: true},
 			map[string][]byte{"OS79XX.TXT": upgrade.OS79XXText("P003-8-12-00"), "SIPDefault.cnf": upgrade.SIPDefault("P0S3-8-12-00")},
-			[]string{"CTLSEP001E4A123456.tlv", "OS79XX.TXT", "SIPDefault.cnf", "SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml"}},
+			[]string{"CTLSEP001E4A123456.tlv", sep, "OS79XX.TXT", "SIPDefault.cnf", "./SIP001E4A123456.cnf", "RINGLIST.DAT", "dialplan.xml"}},
 		{"7960 on a 3.x image", Config{Model: "7960", From: "P00303010102"},
 			map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00303010102")},
 			[]string{"OS79XX.TXT", "SEPDefault.cnf", "CTLSEP001E4A123456.tlv", sep, "XMLDefault.cnf.xml"}},
@@ -801,4 +808,13 @@ func TestMaxBoots(t *testing.T) {
 	if !errors.As(err, &gu) || !strings.Contains(gu.Reason, "after 4 boots") || res.Boots != 4 || len(res.Steps) != 4 {
 		t.Fatalf("boots %d, steps %v: %v", res.Boots, res.Steps, err)
 	}
+}
+
+func mustModel(t *testing.T, name string) upgrade.Model {
+	t.Helper()
+	m, err := upgrade.FindModel(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 
 	"phoneflash/firmware"
-	"phoneflash/upgrade"
 )
 
 // bootEnd is how one boot ended.
@@ -23,6 +22,7 @@ const (
 	bootDone                  // it runs the named load
 	bootReboot                // it flashed something and restarts
 	bootCut                   // the power went
+	bootAgain                 // it refused what it was told to take and starts over, flash untouched
 )
 
 // Run boots the phone until it runs the load the server's config names (nil error),
@@ -230,7 +230,7 @@ func (p *Phone) boot(ctx context.Context, tr *transport, n int) (bootEnd, error)
 
 // lease runs DHCP and checks the phone can reach the TFTP server it names.
 func (p *Phone) lease(ctx context.Context, tr *transport) (lease, error) {
-	req := dhcpRequest{MAC: p.mac, Class: p.class(), Hostname: "SEP" + upgrade.MACDigits(p.mac.String())}
+	req := dhcpRequest{MAC: p.mac, Class: p.class(), Hostname: "SEP" + macDigits(p.mac)}
 	p.act(Action{Kind: Discover, Msg: fmt.Sprintf("option 60 %q, to %s", req.Class, tr.dhcp.server)})
 	l, err := tr.dhcp.exchange(ctx, req, func(o *dhcpv4.DHCPv4) {
 		p.act(Action{Kind: Offer, IP: o.YourIPAddr.String(), Msg: "from " + o.ServerIdentifier().String()})
@@ -264,7 +264,7 @@ func (p *Phone) lease(ctx context.Context, tr *transport) (lease, error) {
 func (p *Phone) class() string {
 	if p.oldImage() {
 		for _, c := range p.model.Classes {
-			if name, ok := upgrade.ModelFromClass(c); ok && name == string(p.model.Family) {
+			if !strings.Contains(c, p.model.Name) { // "Cisco Systems, Inc. IP Phone": no model in it
 				return c
 			}
 		}
@@ -283,8 +283,8 @@ func (p *Phone) runningProtocol() firmware.Protocol {
 
 // oldImage reports whether a 7940/7960 runs an image from before the universal loader.
 func (p *Phone) oldImage() bool {
-	f, _, v, err := firmware.ParseID(p.st.running)
-	return err == nil && upgrade.BeforeUniversalLoader(f, v)
+	i, ok := imageOf(p.st.running)
+	return ok && i.unsigned()
 }
 
 // orUnknown names a running load for messages.

@@ -50,6 +50,9 @@ type Faults struct {
 	Loss     float64  // percent of received DHCP and TFTP datagrams dropped
 	Seed     uint64   // seeds Loss (and nothing else)
 	PowerCut PowerCut // lose power in the middle of a transfer
+	// Revert: after writing a load to flash the phone boots its old application again,
+	// once per load, and takes the load on its next try (reported on 7960s, FACTS.md §2.2).
+	Revert bool
 }
 
 // PowerCut stops the phone dead during a transfer: no more ACKs, silence, then a
@@ -109,6 +112,8 @@ type flashState struct {
 	factoryReset bool
 	lastNamed    string // the load a config named last, over all boots
 	cutsLeft     int
+	refused      map[string]int  // refusals per file (lower case), over all boots
+	reverted     map[string]bool // loads the revert fault struck (lower case)
 }
 
 // pendingLoad is the second half of a two-stage 7940/7960 install (CISCO.md §4.1).
