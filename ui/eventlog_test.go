@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"phoneflash/servers"
 )
 
@@ -132,23 +134,46 @@ func TestPicker(t *testing.T) {
 	}
 	p.filtering = true
 	for _, k := range []string{"7", "9", "6", "0"} {
-		p.typed(k)
+		p.typed(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
 	}
 	if c, _ := p.selected(); c.Value != "7960" || len(p.shown) != 2 {
 		// 7960 by its label first, then 7940 by its note
 		t.Fatalf("filter 7960: %v, %d shown", c, len(p.shown))
 	}
-	if p.typed("enter") || p.filtering {
+	if p.typed(tea.KeyMsg{Type: tea.KeyEnter}) || p.filtering {
 		t.Fatal("enter is the caller's too")
 	}
 	p.filtering = true
-	p.typed("esc")
+	p.typed(tea.KeyMsg{Type: tea.KeyEsc})
 	if p.filter != "" || len(p.shown) != 3 {
 		t.Fatalf("esc kept the filter %q", p.filter)
 	}
 	p.set([]choice{{Value: "7960", Label: "7960"}})
 	if c, _ := p.selected(); c.Value != "7960" {
 		t.Fatalf("set lost the selection: %v", c)
+	}
+}
+
+// A paste is one key message with every rune of it (issue 9: the filter took one rune
+// at a time and dropped pasted text); a pasted line break is not part of a filter.
+func TestPickerTakesPastedText(t *testing.T) {
+	p := newPicker([]choice{{Value: "P00308000900", Label: "P00308000900"}, {Value: "P0S3-8-12-00", Label: "P0S3-8-12-00"}})
+	p.filtering = true
+	if !p.typed(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("p0s3-8\n"), Paste: true}) || p.filter != "p0s3-8" {
+		t.Fatalf("paste: filter %q", p.filter)
+	}
+	if c, _ := p.selected(); c.Value != "P0S3-8-12-00" || len(p.shown) != 1 {
+		t.Fatalf("pasted filter chose %v of %d", c, len(p.shown))
+	}
+}
+
+// On the Phone screen a paste searches even before / was pressed.
+func TestPhonePasteSearches(t *testing.T) {
+	m := screensAt(t)[ScreenPhone]
+	m.phone.focus = phoneModel
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("7971"), Paste: true})
+	if got := m.phone.value(phoneModel); got != "7971" || m.phone.pick[phoneModel].filter != "7971" {
+		t.Fatalf("pasted 7971: chose %q, filter %q", got, m.phone.pick[phoneModel].filter)
 	}
 }
 

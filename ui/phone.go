@@ -171,7 +171,10 @@ func (m *Model) phoneOK() bool {
 func (m *Model) phoneKey(k tea.KeyMsg) tea.Cmd {
 	s := &m.phone
 	p := &s.pick[s.focus]
-	if p.typed(k.String()) {
+	if k.Paste {
+		p.filtering = true // pasting a load ID searches for it, as / and typing would
+	}
+	if p.typed(k) {
 		if s.focus == phoneFrom || s.focus == phoneTarget {
 			s.libChanged(m.lib) // offer the typed load
 		}

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"strings"
+	"unicode"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"phoneflash/servers"
 )
@@ -89,11 +92,12 @@ func (p *picker) move(d int) {
 }
 
 // typed handles a key while filtering; it reports whether the key was the filter's.
-func (p *picker) typed(k string) bool {
+// Typed and pasted text alike come as runes, several at once for a paste.
+func (p *picker) typed(k tea.KeyMsg) bool {
 	if !p.filtering {
 		return false
 	}
-	switch k {
+	switch k.String() {
 	case "esc":
 		p.filtering, p.filter = false, ""
 	case "enter":
@@ -106,11 +110,16 @@ func (p *picker) typed(k string) bool {
 	case "up", "down":
 		return false
 	default:
-		if r := []rune(k); len(r) == 1 && r[0] >= ' ' || k == " " {
-			p.filter += k
-		} else {
+		if k.Type != tea.KeyRunes && k.Type != tea.KeySpace {
 			return false
 		}
+		// A filter is one line: a pasted newline or tab would match nothing.
+		p.filter += strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return -1
+			}
+			return r
+		}, string(k.Runes))
 	}
 	p.refilter()
 	return true

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -28,6 +29,9 @@ type Result struct {
 // restores the terminal after a panic in the wizard (Update, View or a command); Run
 // then still stops the servers, and returns the panic as an error.
 func Run(b Backend, o Options, opts ...tea.ProgramOption) (Result, error) {
+	if err := checkTerminal(os.Getenv); err != nil {
+		return Result{}, err
+	}
 	m := New(b, o)
 	// 20 frames a second: the renderer wakes at this rate even when nothing changes
 	// (60, the default, cost 0.8 % CPU idle on the test machine; 20 costs 0.3 %).
@@ -38,6 +42,19 @@ func Run(b Backend, o Options, opts ...tea.ProgramOption) (Result, error) {
 		err = fmt.Errorf("the wizard crashed (a bug: please report the lines above): %w", err)
 	}
 	return res, err
+}
+
+// ErrDumbTerminal is Run's answer on a terminal that cannot show the wizard.
+var ErrDumbTerminal = errors.New(`this terminal (TERM=dumb) cannot run the wizard, which needs a full-screen terminal: ` +
+	`run phoneflash in another terminal, or use "phoneflash serve" (one event a line, no screen to draw)`)
+
+// checkTerminal refuses TERM=dumb (Emacs shells, some CI and serial consoles): it
+// moves no cursor and clears nothing, and the wizard would fill it with escape codes.
+func checkTerminal(getenv func(string) string) error {
+	if getenv("TERM") == "dumb" {
+		return ErrDumbTerminal
+	}
+	return nil
 }
 
 // Finish ends the wizard's work once the program has exited: it stops the Session

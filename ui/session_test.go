@@ -1,15 +1,18 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"phoneflash/servers"
@@ -317,5 +320,78 @@ func TestReadyStartAnywayWithAnotherDHCPServer(t *testing.T) {
 	waitFor(t, tm, "[Reset]")
 	if m := final(t, tm); !m.cfg.Force || m.run.sess == nil {
 		t.Fatalf("force %v session %v", m.cfg.Force, m.run.sess)
+	}
+}
+
+// TERM=dumb gets no wizard full of escape codes but a message naming serve, and Run
+// starts nothing.
+func TestRunRefusesADumbTerminal(t *testing.T) {
+	t.Setenv("TERM", "dumb")
+	f := newFake()
+	var out bytes.Buffer
+	res, err := Run(f, preset(), tea.WithInput(nil), tea.WithOutput(&out))
+	if !errors.Is(err, ErrDumbTerminal) || !strings.Contains(err.Error(), "phoneflash serve") {
+		t.Fatalf("Run on TERM=dumb: %v", err)
+	}
+	if out.Len() != 0 || res.Report != "" || f.reports != 0 {
+		t.Fatalf("the wizard ran: %q, %+v", out.String(), res)
+	}
+	if err := checkTerminal(func(string) string { return "xterm-256color" }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Quitting while a phone holds a transfer shows that the servers are stopping, at once,
+// and the program ends when they stopped (issue 9: the terminal was blank for ~8 s
+// after "y", the stop running after the program had ended).
+func TestQuitShowsTheServersStopping(t *testing.T) {
+	f := newFake()
+	tftpAddr := make(chan string, 1)
+	f.start = func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
+		s, events, err := loopbackStart(ctx, sub, o)
+		if err == nil {
+			tftpAddr <- s.Servers().TFTPAddr().String()
+		}
+		return s, events, err
+	}
+	tm := run(t, New(f, preset()), sizes[0])
+	waitFor(t, tm, "enter starts the servers")
+	press(tm, "enter")
+	// A phone asks for a file and then goes silent: its transfer waits for it.
+	conn, err := net.Dial("udp", <-tftpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("\x00\x01P00305000500.loads\x00octet\x00")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, tm, "tftp.request", "P00305000500.loads")
+	press(tm, "q")
+	waitFor(t, tm, "Stop the servers and quit? y/N")
+	t0 := time.Now()
+	press(tm, "y")
+	waitFor(t, tm, "Stopping the servers")
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("%v before the screen said anything", d)
+	}
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*Model)
+	select {
+	case <-fm.run.sess.Done():
+	default:
+		t.Fatal("the program ended before the servers stopped")
+	}
+}
+
+// Once the events channel closed, the wizard stops listening: a listener on a closed
+// channel would answer at once, for ever (the stop on quit closes it).
+func TestClosedEventsEndTheListening(t *testing.T) {
+	m := screensAt(t)[ScreenWatch]
+	ch := make(chan servers.Event)
+	close(ch)
+	m.run.events = ch
+	msg := m.listen()()
+	if _, cmd := m.Update(msg); cmd != nil || m.run.events != nil || !m.run.ended {
+		t.Fatalf("after %#v: listening on, events %v, ended %v", msg, m.run.events, m.run.ended)
 	}
 }

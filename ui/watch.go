@@ -46,8 +46,9 @@ type eventsMsg struct {
 }
 
 type sessionEndedMsg struct {
-	sess *upgrade.Session
-	err  error
+	sess   *upgrade.Session
+	err    error
+	closed bool // the events channel closed: nothing more to read
 }
 
 type tickMsg time.Time
@@ -70,7 +71,7 @@ func (m *Model) listen() tea.Cmd {
 		select {
 		case e, ok := <-ch:
 			if !ok {
-				return sessionEndedMsg{sess: sess}
+				return sessionEndedMsg{sess: sess, closed: true}
 			}
 			batch := []servers.Event{e}
 		drain:
@@ -131,7 +132,14 @@ func (m *Model) gotEnded(msg sessionEndedMsg) tea.Cmd {
 	if msg.sess != m.run.sess {
 		return nil
 	}
-	m.run.ended, m.run.endErr = true, msg.err
+	m.run.ended = true
+	if msg.err != nil || !msg.closed {
+		m.run.endErr = msg.err
+	}
+	if msg.closed {
+		m.run.events = nil // a closed channel would answer the next listen at once, forever
+		return nil
+	}
 	return m.listen() // drain what is still queued
 }
 

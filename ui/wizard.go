@@ -89,6 +89,7 @@ type Model struct {
 	busy          int      // operations in flight that show the spinner
 	status        string   // under the screen: what just went wrong, what a key did
 	confirm       question // a yes/no question waiting for its answer; zero: none
+	stopping      bool     // quitting: the servers are stopping
 	body          bodyScroll
 
 	// What the technician chose so far.
@@ -223,6 +224,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.endBusy()
 		m.gotReport(msg)
 		return m, nil
+	case quitStoppedMsg:
+		return m, tea.Quit
 	}
 	return m, nil
 }
@@ -230,13 +233,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // key routes a key: a pending question first, then the keys every screen shares,
 // then the screen's own.
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	if m.stopping { // quitting already: only a ctrl+c, not to wait
+		if key.Matches(k, m.keys.ForceQuit) {
+			return tea.Quit
+		}
+		return nil
+	}
 	if q := m.confirm; q.text != "" {
 		m.confirm = question{}
 		switch {
 		case key.Matches(k, m.keys.Yes):
 			return q.yes()
 		case key.Matches(k, m.keys.ForceQuit) && q.quit: // a second ctrl+c means it
-			return tea.Quit
+			return q.yes()
 		case key.Matches(k, m.keys.ForceQuit):
 			return m.quit()
 		}
@@ -443,6 +452,8 @@ func (m *Model) header(w int) string {
 func (m *Model) footer(w int) string {
 	var status string
 	switch {
+	case m.stopping:
+		status = m.spinnerView() + " Stopping the servers" + ellipsis + styleDim.Render(" (a transfer in flight ends first)")
 	case m.confirm.text != "":
 		status = styleBad.Render(markWarn + " " + m.confirm.text)
 	case m.status != "":
