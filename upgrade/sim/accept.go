@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 
 	"phoneflash/firmware"
 )
@@ -38,7 +39,8 @@ var (
 	beyondFive   = ver("6.0")    // an unsigned-loader phone checks signed 5.x images, nothing later [S: seed chain]
 	sccp809      = ver("8.0(9)") // 7940/7960 SCCP older than this refuse later SCCP images [S: "Strange Fail"]
 	bothKeys     = ver("8.3(3)") // Java: from here on the phone knows the old and the new signing keys [S]
-	newKeysOnly  = ver("8.5(3)") // Java: from here on only the new keys [S]
+	newKeysOnly  = ver("8.5(3)") // Java: a phone from here on knows only the new keys [S]
+	lastOldSig   = ver("8.5(2)") // Java: the last load signed so that an old phone checks it; 8.5(2)SR1 is not [S: crimsonsilo]
 )
 
 // unsigned reports whether the image is a 7940/7960 SCCP image from before the
@@ -58,10 +60,10 @@ func takes(cur, next image) (ok bool, why string) {
 	if cur.family == firmware.Family7940 {
 		return legacyTakes(cur, next)
 	}
-	switch {
-	case cur.version.Compare(bothKeys) < 0 && next.version.Compare(newKeysOnly) >= 0:
+	switch rel := release(next.version); {
+	case cur.version.Compare(bothKeys) < 0 && rel.Compare(lastOldSig) > 0:
 		return false, fmt.Sprintf("%s knows only the old signing keys; %s is signed with the new ones", cur.version, next.version)
-	case cur.version.Compare(newKeysOnly) >= 0 && next.version.Compare(bothKeys) < 0:
+	case cur.version.Compare(newKeysOnly) >= 0 && rel.Compare(bothKeys) < 0:
 		return false, fmt.Sprintf("%s knows only the new signing keys; %s is signed with the old ones", cur.version, next.version)
 	}
 	return true, ""
@@ -84,4 +86,19 @@ func legacyTakes(cur, next image) (bool, string) {
 		return false, fmt.Sprintf("SCCP %s fails to verify SCCP %s: it takes 8.0(9) first", cur.version, next.version)
 	}
 	return true, ""
+}
+
+// release is the release a build belongs to: components are named by build
+// ("8-5-2TH1-9" of load 8.5(2), "9-4-2ES26" of 9.4(2)SR3), and what a phone checks is
+// the release's signature, not the build (FACTS.md §1.2).
+func release(v firmware.Version) firmware.Version {
+	s := v.String()
+	for _, tag := range []string{"TH", "ES"} {
+		if i := strings.Index(s, tag); i > 0 {
+			if r, err := firmware.ParseVersion(s[:i]); err == nil {
+				return r
+			}
+		}
+	}
+	return v
 }
