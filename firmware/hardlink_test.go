@@ -12,7 +12,7 @@ import (
 
 // writeTarWithLinks writes files as a tar (or tar.gz), each name in links as a hard link
 // to the file it maps to, as GNU tar writes a second name of one file.
-func writeTarWithLinks(t *testing.T, name string, files []genFile, links map[string]string, gz bool) {
+func writeTarWithLinks(t testing.TB, name string, files []genFile, links map[string]string, gz bool) {
 	t.Helper()
 	var b bytes.Buffer
 	var w io.Writer = &b
