@@ -1,3 +1,7 @@
+//go:build linux
+
+// serve and simulate as two processes under servertest (Linux-only helpers).
+
 package main
 
 // Issue 4's proof: `phoneflash serve` with a plan and `phoneflash simulate` as two
@@ -24,17 +28,30 @@ type e2eChain struct {
 	simArgs  []string // how the virtual phone starts
 	firmware []string
 	steps    []string // the loads of step.done, in order
+	hint     string   // a phone.hint must say this
+	fails    bool     // the phone cannot get there (simulate exits 1)
 }
 
 var e2eChains = []e2eChain{
-	{"7960", "7960", "P00303010102", "P0S3-8-12-00", []string{"--from", "P00303010102"},
-		[]string{"testdata/firmware/7940-7960"}, []string{"P00305000500", "P00308000900", "P0S3-8-12-00"}},
-	{"7941", "7941", "SCCP41.8-2-2SR2S", "SIP41.9-4-2SR3-1S", []string{"--from", "SCCP41.8-2-2SR2S"},
-		[]string{"testdata/firmware/cmterm-7941_7961-sccp.8-2-2SR2.zip", "testdata/firmware/cmterm-7941_7961-sccp.8-5-2.tar",
-			"testdata/firmware/cmterm-7941_7961-sip.9-4-2SR3-1.cop"}, []string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}},
-	{"7970-factory-reset", "7970", "", "SIP70.9-4-2SR1-1S", []string{"--factory-reset"},
-		[]string{"testdata/firmware/cmterm-7970_7971-sccp.8-5-2.zip", "testdata/firmware/cmterm-7970_7971-sip.9-4-2SR1-1"},
-		[]string{"SCCP70.8-5-2S", "SIP70.9-4-2SR1-1S"}},
+	// Issue 8: serve without --from; the phone shows what it runs.
+	{name: "7960-learns-the-chain", model: "7960", to: "P0S3-8-12-00", simArgs: []string{"--from", "P00303010102"},
+		firmware: []string{"testdata/firmware/7940-7960"}, steps: []string{"P00305000500", "P00308000900", "P0S3-8-12-00"},
+		hint: "older than the target allows"},
+	{name: "7960-already-there", model: "7960", to: "P0S3-8-12-00", simArgs: []string{"--from", "P0S3-8-12-00"},
+		firmware: []string{"testdata/firmware/7940-7960"}, hint: "already runs P0S3-8-12-00"},
+	{name: "7941", model: "7941", from: "SCCP41.8-2-2SR2S", to: "SIP41.9-4-2SR3-1S", simArgs: []string{"--from", "SCCP41.8-2-2SR2S"},
+		firmware: []string{"testdata/firmware/cmterm-7941_7961-sccp.8-2-2SR2.zip", "testdata/firmware/cmterm-7941_7961-sccp.8-5-2.tar",
+			"testdata/firmware/cmterm-7941_7961-sip.9-4-2SR3-1.cop"}, steps: []string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}},
+	{name: "7970-factory-reset", model: "7970", to: "SIP70.9-4-2SR1-1S", simArgs: []string{"--factory-reset", "--from", "SCCP70.8-2-1S"},
+		firmware: []string{"testdata/firmware/cmterm-7970_7971-sccp.8-5-2.zip", "testdata/firmware/cmterm-7970_7971-sip.9-4-2SR1-1"},
+		steps:    []string{"SCCP70.8-5-2S", "SIP70.9-4-2SR1-1S"}, hint: "It takes SCCP70.8-5-2S first"},
+	// Without the 8.3(3)-8.5(2) bridge serve still starts: a phone on the target is
+	// told so; one that proves older is told exactly which load it needs.
+	{name: "7942-already-there", model: "7942", to: "SIP42.9-4-2SR3-1S", simArgs: []string{"--from", "SIP42.9-4-2SR3-1S"},
+		firmware: []string{"testdata/firmware/cmterm-7942_7962-sip.9-4-2SR3-1.tgz"}, hint: "already runs SIP42.9-4-2SR3-1S"},
+	{name: "7942-older", model: "7942", to: "SIP42.9-4-2SR3-1S", simArgs: []string{"--from", "SCCP42.8-2-1S", "--loops", "4"},
+		firmware: []string{"testdata/firmware/cmterm-7942_7962-sip.9-4-2SR3-1.tgz"},
+		hint:     "a 7942 load between 8.3(3) and 8.5(2), e.g. SCCP42.8-5-2S", fails: true},
 }
 
 func (c e2eChain) serveArgs() []string {
@@ -48,9 +65,16 @@ func (c e2eChain) serveArgs() []string {
 	return a
 }
 
-// checkChain waits for every step.done in order and upgrade.done.
+// checkChain waits for upgrade.done (or, for a phone that cannot get there, the hint)
+// and checks every step.done in order.
 func checkChain(t *testing.T, s *served, c e2eChain) {
 	t.Helper()
+	if c.hint != "" {
+		s.wait(t, servers.PhoneHint, func(e servers.Event) bool { return strings.Contains(e.Msg, c.hint) }, 20*time.Second)
+	}
+	if c.fails {
+		return
+	}
 	s.wait(t, servers.UpgradeDone, func(e servers.Event) bool { return e.Load == c.to }, 20*time.Second)
 	var got []string
 	for _, e := range s.events(t) {
@@ -60,6 +84,20 @@ func checkChain(t *testing.T, s *served, c e2eChain) {
 	}
 	if strings.Join(got, " ") != strings.Join(c.steps, " ") {
 		t.Fatalf("step.done %v, want %v\nserve printed:\n%s", got, c.steps, s.proc.Stdout())
+	}
+}
+
+// simulated checks how simulate ended.
+func simulated(t *testing.T, c e2eChain, out []byte, err error, s *served) {
+	t.Helper()
+	if c.fails {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Fatalf("simulate: %v, want exit 1\n%s", err, out)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s\nserve printed:\n%s", err, out, s.proc.Stdout())
 	}
 }
 
@@ -92,9 +130,7 @@ func TestServeAndSimulateOnLoopback(t *testing.T) {
 			sim := exec.CommandContext(ctx, bin, append([]string{"simulate", "--model", c.model, "--server", "127.0.0.1",
 				"--dhcp-port", strconv.Itoa(dp), "--tftp-port", strconv.Itoa(tp), "--expect", c.to}, c.simArgs...)...)
 			out, err := sim.CombinedOutput()
-			if err != nil {
-				t.Fatalf("simulate: %v\n%s\nserve printed:\n%s", err, out, s.proc.Stdout())
-			}
+			simulated(t, c, out, err, s)
 			checkChain(t, s, c)
 			s.stop(t)
 		})
@@ -112,9 +148,7 @@ func TestServeAndSimulateInNamespaces(t *testing.T) {
 			defer cancel()
 			out, err := l.Phone.Command(ctx, bin, append([]string{"simulate", "--model", c.model, "--iface", l.PhoneIf,
 				"--set-addr", "--expect", c.to}, c.simArgs...)...).CombinedOutput()
-			if err != nil {
-				t.Fatalf("simulate: %v\n%s\nserve printed:\n%s", err, out, s.proc.Stdout())
-			}
+			simulated(t, c, out, err, s)
 			checkChain(t, s, c)
 			// On the real ports the phone got its address and option 150 from our DHCP.
 			ack := s.wait(t, servers.DHCPAck, nil, time.Second)
