@@ -100,7 +100,7 @@ var chains = []chain{
 func TestChains(t *testing.T) {
 	for _, c := range chains {
 		t.Run(c.name, func(t *testing.T) {
-			events, res, runErr := runChain(t, c)
+			events, res, runErr, report := runChain(t, c)
 			var steps, hints []string
 			done := 0
 			for _, e := range events {
@@ -138,6 +138,20 @@ func TestChains(t *testing.T) {
 				if strings.Contains(all, w) {
 					t.Errorf("a hint says %q; hints:\n%s", w, all)
 				}
+			}
+			// The work ticket says what happened, in the phone's own terms.
+			if len(report.Phones) != 1 {
+				t.Fatalf("report of %d phones", len(report.Phones))
+			}
+			pr := report.Phones[0]
+			if c.wantDone > 1 && pr.NotKept != c.wantDone-1 {
+				t.Errorf("report: did_not_keep %d, want %d", pr.NotKept, c.wantDone-1)
+			}
+			if already := !c.wantFail && len(c.wantSteps) == 0; pr.Already != already || already && pr.Before != c.to {
+				t.Errorf("report: already %v before %q, want %v", pr.Already, pr.Before, already)
+			}
+			if learnt := c.from == "" && len(c.wantSteps) > 1; learnt && pr.Learned == "" {
+				t.Error("report: what the phone showed of its load is missing")
 			}
 			path := filepath.Join(traceDir, c.name+".jsonl")
 			if *record {
@@ -231,7 +245,7 @@ func makePlan(t *testing.T, c chain) (*upgrade.Plan, *firmware.Library) {
 
 // runChain runs a Session and a virtual phone until the phone is done or gives up,
 // and returns every event the Session published.
-func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error) {
+func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error, upgrade.Report) {
 	plan, lib := makePlan(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -270,7 +284,7 @@ func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error) {
 	<-collected
 	mu.Lock()
 	defer mu.Unlock()
-	return events, res, runErr
+	return events, res, runErr, s.Report(time.Now())
 }
 
 func writeTrace(t *testing.T, path string, events []servers.Event) {

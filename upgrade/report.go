@@ -32,6 +32,12 @@ type PhoneReport struct {
 	Retries  int          `json:"retries"`
 	Failures int          `json:"failed_transfers"`
 	Hints    []string     `json:"hints,omitempty"`
+	// Already: it ran the target when it came; nothing was loaded.
+	Already bool `json:"already,omitempty"`
+	// Learned: what the phone showed of its load when the plan did not know it.
+	Learned string `json:"learned,omitempty"`
+	// NotKept: times it took a load and booted its old application again.
+	NotKept int `json:"did_not_keep,omitempty"`
 }
 
 // StepReport is one step of one phone.
@@ -54,8 +60,11 @@ func (s *Session) Report(now time.Time) Report {
 	}
 	for _, ph := range s.Phones() {
 		pr := PhoneReport{MAC: ph.MAC, IP: ph.IP, Model: ph.Model, After: ph.FinalLoad, Done: ph.Phase == PhaseDone,
-			Retries: ph.Retries, Failures: ph.Failures}
+			Retries: ph.Retries, Failures: ph.Failures, Already: ph.AlreadyRan, Learned: ph.Learned, NotKept: ph.NotKept}
 		pr.Before = r.From
+		if ph.AlreadyRan {
+			pr.Before = ph.FinalLoad // the phone said so itself
+		}
 		for _, st := range ph.Steps {
 			pr.Steps = append(pr.Steps, StepReport{Load: st.Load, Seconds: st.Duration(now).Round(time.Second).Seconds(),
 				Retries: st.Retries, Skipped: st.Skipped, Done: !st.Ended.IsZero()})
