@@ -98,8 +98,8 @@ func (c Config) resolve() (*resolved, error) {
 	rc := &resolved{Config: c, loopback: c.Loopback()}
 	if rc.Iface == "" {
 		if !rc.loopback {
-			return nil, &Problem{Kind: NoInterface, Msg: "no interface given",
-				Fix: "name the interface the phone is cabled to with --iface (one of: " + interfaceNames() + ")"}
+			return nil, (&Problem{Kind: NoInterface, Field: FieldIface, Msg: "no interface given"}).
+				fixing("choose the interface the phone is cabled to (%s): one of "+interfaceNames(), FieldIface)
 		}
 		rc.Iface = "lo"
 	}
@@ -156,8 +156,8 @@ func (rc *resolved) pickAddress() error {
 			rc.ServerIP = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 		}
 		if !rc.ServerIP.Is4() || !rc.ServerIP.IsLoopback() {
-			return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("%s is not a loopback address", rc.ServerIP),
-				Fix: "use a 127.x.x.x address with --iface lo"}
+			return (&Problem{Kind: BadAddress, Field: FieldServerIP, Msg: fmt.Sprintf("%s is not a loopback address", rc.ServerIP)}).
+				fixing("on loopback, serve from a 127.x.x.x address (%s)", FieldServerIP)
 		}
 		rc.subnet = netip.PrefixFrom(rc.ServerIP, 24).Masked()
 		return rc.applyMask()
@@ -177,8 +177,10 @@ func (rc *resolved) pickAddress() error {
 			return rc.applyMask()
 		}
 	}
-	return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("%s is not an address of %s (it has %v)", rc.ServerIP, name, rc.iface.Addrs),
-		Fix: fmt.Sprintf("leave out --server-ip, or add it: sudo ip addr add %s/24 dev %s", rc.ServerIP, name)}
+	return (&Problem{Kind: BadAddress, Field: FieldServerIP,
+		Msg: fmt.Sprintf("%s is not an address of %s (it has %v)", rc.ServerIP, name, rc.iface.Addrs)}).
+		fixing(fmt.Sprintf("serve from the interface's own address (no %%s), or add this one: sudo ip addr add %s/24 dev %s", rc.ServerIP, name),
+			FieldServerIP)
 }
 
 // applyMask makes Mask and subnet agree: an explicit Mask wins.
@@ -206,8 +208,8 @@ func (rc *resolved) fillPool() error {
 			end = host
 		}
 		if end.Less(rc.PoolStart) {
-			return &Problem{Kind: BadAddress, Msg: fmt.Sprintf("no room for a pool after %s in %s", rc.ServerIP, rc.subnet),
-				Fix: "give --pool-start and --pool-size"}
+			return (&Problem{Kind: BadAddress, Field: FieldPoolStart, Msg: fmt.Sprintf("no room for a pool after %s in %s", rc.ServerIP, rc.subnet)}).
+				fixing("choose a pool (%s, %s) inside "+rc.subnet.String(), FieldPoolStart, FieldPoolSize)
 		}
 		rc.PoolSize = offsetOf(end, rc.PoolStart) + 1
 	}
@@ -215,9 +217,9 @@ func (rc *resolved) fillPool() error {
 	bcast := lastAddr(rc.subnet)
 	if !rc.PoolStart.Is4() || !rc.subnet.Contains(rc.PoolStart) || !rc.subnet.Contains(end) ||
 		rc.PoolStart == rc.subnet.Addr() || end == bcast || end.Less(rc.PoolStart) {
-		return &Problem{Kind: BadAddress,
-			Msg: fmt.Sprintf("pool %s-%s does not fit the subnet %s", rc.PoolStart, end, rc.subnet),
-			Fix: "give --pool-start and --pool-size inside the interface's subnet"}
+		return (&Problem{Kind: BadAddress, Field: FieldPoolStart,
+			Msg: fmt.Sprintf("pool %s-%s does not fit the subnet %s", rc.PoolStart, end, rc.subnet)}).
+			fixing("choose a pool (%s, %s) inside "+rc.subnet.String(), FieldPoolStart, FieldPoolSize)
 	}
 	return nil
 }

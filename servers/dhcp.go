@@ -84,7 +84,7 @@ func (d *dhcpServer) handle(req *dhcpv4.DHCPv4, peer *net.UDPAddr) {
 	case dhcpv4.MessageTypeDiscover, dhcpv4.MessageTypeRequest, dhcpv4.MessageTypeInform:
 		if d.cfg.ClassPrefix != "" && !strings.HasPrefix(base.Class, d.cfg.ClassPrefix) {
 			d.publishQuiet(DHCPIgnored, base, func() string {
-				return fmt.Sprintf("%s from a client whose class (option 60) %q does not start with %q; --any-client answers everyone",
+				return fmt.Sprintf("%s from a client whose class (option 60) %q does not start with %q: not answered (answering any client serves it)",
 					mt, base.Class, d.cfg.ClassPrefix)
 			})
 			return

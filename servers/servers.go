@@ -44,13 +44,13 @@ func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, erro
 		case err != nil && !rc.Force:
 			return nil, err
 		case err != nil:
-			warnings = append(warnings, fmt.Sprintf("no probe for other DHCP servers (--force given): %v", err))
+			warnings = append(warnings, fmt.Sprintf("no probe for other DHCP servers (starting anyway, as asked): %v", err))
 		case len(offers) > 0 && !rc.Force:
 			return nil, rogueProblem(rc.Iface, offers)
 		}
 		for _, o := range offers {
 			bus.Publish(Event{Kind: DHCPRogue, Server: o.Server.String(), MAC: o.MAC.String(), IP: ipString(o.Offered),
-				Msg: fmt.Sprintf("another DHCP server answers on %s (--force given): phones may boot from it", rc.Iface)})
+				Msg: fmt.Sprintf("another DHCP server answers on %s (starting anyway, as asked): phones may boot from it", rc.Iface)})
 		}
 	}
 	socks, err := rc.listen()
@@ -91,9 +91,9 @@ func rogueProblem(iface string, offers []Offer) *Problem {
 	for i, o := range offers {
 		list[i] = o.String()
 	}
-	return &Problem{Kind: OtherDHCP, Offers: offers,
-		Msg: fmt.Sprintf("another DHCP server answers on %s: %s", iface, strings.Join(list, "; ")),
-		Fix: "switch it off or unplug it from this network (phones would boot from it); --force starts anyway"}
+	return (&Problem{Kind: OtherDHCP, Field: FieldForce, Offers: offers,
+		Msg: fmt.Sprintf("another DHCP server answers on %s: %s", iface, strings.Join(list, "; "))}).
+		fixing("switch it off or unplug it from this network (phones would boot from it), or start anyway (%s)", FieldForce)
 }
 
 // goServe runs a serve loop; an error from it stops everything.

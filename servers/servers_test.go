@@ -96,13 +96,13 @@ func TestStartProblems(t *testing.T) {
 		want []string // in the message or fix
 	}{
 		{"no interface", servers.Config{Iface: "nosuch0"}, servers.NoInterface, []string{"nosuch0", "lo"}},
-		{"none given", servers.Config{}, servers.NoInterface, []string{"--iface"}},
+		{"none given", servers.Config{}, servers.NoInterface, []string{"interface"}},
 		{"not loopback on lo", servers.Config{Iface: "lo", ServerIP: netip.MustParseAddr("192.0.2.1")}, servers.BadAddress, []string{"192.0.2.1"}},
 		{"TFTP port in use", servers.Config{Iface: "lo", TFTPPort: heldPort, DHCPPort: servers.AnyPort}, servers.PortInUse,
 			[]string{"already in use", "(pid " + itoa(os.Getpid()) + ")", "ss -ulpn"}},
 		{"DHCP port in use", servers.Config{Iface: "lo", DHCPPort: heldPort, TFTPPort: servers.AnyPort}, servers.PortInUse, []string{"DHCP"}},
 		{"pool outside subnet", servers.Config{Iface: "lo", PoolStart: netip.MustParseAddr("127.0.1.5"), DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort},
-			servers.BadAddress, []string{"--pool-start"}},
+			servers.BadAddress, []string{"pool start"}},
 		{"pool too large", servers.Config{Iface: "lo", PoolStart: netip.MustParseAddr("127.0.0.100"), PoolSize: 200, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort},
 			servers.BadAddress, []string{"127.0.0.0/24"}},
 		{"block size", servers.Config{Iface: "lo", BlockSize: 512, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, servers.BadSetting, []string{"block size"}},

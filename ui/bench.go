@@ -390,7 +390,7 @@ func (m *Model) checksView(w int) []string {
 			out = append(out, wrapMarked(badLine, p.Msg, w)...)
 		}
 		if p.Fix != "" {
-			fix(p.Fix)
+			fix(fixText(p))
 		}
 		if p.Kind == servers.NoIPv4 && s.canAdd {
 			out = append(out, "    "+styleKey.Render("a")+fmt.Sprintf(": add %s to %s now (asks first; needs root)", m.addCIDR(), name))
@@ -406,7 +406,7 @@ func (m *Model) checksView(w int) []string {
 	if s.probeErr != nil {
 		msg, f := s.probeErr.Error(), ""
 		if p, ok := s.probeErr.(*servers.Problem); ok {
-			msg, f = p.Msg, p.Fix
+			msg, f = p.Msg, fixText(p)
 		}
 		out = append(out, wrapMarked(badLine, "the probe for other DHCP servers failed: "+msg, w)...)
 		if f != "" {

@@ -245,7 +245,7 @@ func problemLines(err error, w int) []string {
 	if errors.As(err, &p) {
 		out := wrapMarked(badLine, p.Msg, w)
 		if p.Fix != "" {
-			for _, l := range wrap("to fix: "+p.Fix, w-4, "  ") {
+			for _, l := range wrap("to fix: "+fixText(p), w-4, "  ") {
 				out = append(out, "    "+styleDim.Render(l))
 			}
 		}

@@ -1,11 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -32,6 +31,25 @@ type settingsForm struct {
 }
 
 var fieldLabels = [fieldCount]string{"Server address", "Pool start", "Pool size", "Router", "Lease"}
+
+// fieldSettings are the servers' settings the form's fields set: servers parses and
+// checks what is typed (Config.Set), by the rules the command line follows too.
+var fieldSettings = [fieldCount]servers.Field{servers.FieldServerIP, servers.FieldPoolStart, servers.FieldPoolSize,
+	servers.FieldRouter, servers.FieldLease}
+
+// formField names setting f as the wizard shows it: its form field's label, or "" for
+// a setting the form does not hold (the plain words then stay).
+func formField(f servers.Field) string {
+	for i, s := range fieldSettings {
+		if s == f {
+			return fieldLabels[i]
+		}
+	}
+	return ""
+}
+
+// fixText is p's fix in the wizard's words: a setting is named by its form field.
+func fixText(p *servers.Problem) string { return p.FixNaming(formField) }
 
 func newSettingsForm(c servers.Config) settingsForm {
 	var f settingsForm
@@ -88,28 +106,15 @@ func (f *settingsForm) update(msg tea.Msg) {
 	f.validate()
 }
 
-// validate checks each field's syntax. Whether the addresses fit the interface is
-// Backend.Check's to say (it knows the interface).
+// validate checks each field on its own as servers does. Whether the addresses fit
+// the interface is Backend.Check's to say (it knows the interface).
 func (f *settingsForm) validate() {
+	var c servers.Config
 	for i := range f.in {
 		f.err[i] = ""
-		v := strings.TrimSpace(f.in[i].Value())
-		if v == "" {
-			continue
-		}
-		switch i {
-		case fieldServer, fieldPoolStart, fieldRouter:
-			if a, err := netip.ParseAddr(v); err != nil || !a.Is4() {
-				f.err[i] = "not an IPv4 address (like 192.168.1.1)"
-			}
-		case fieldPoolSize:
-			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 253 {
-				f.err[i] = "a number from 1 to 253"
-			}
-		case fieldLease:
-			if d, err := time.ParseDuration(v); err != nil || d < time.Minute {
-				f.err[i] = "a duration of a minute or more (30m, 1h, 24h)"
-			}
+		var p *servers.Problem
+		if err := c.Set(fieldSettings[i], f.in[i].Value()); errors.As(err, &p) {
+			f.err[i] = p.Want
 		}
 	}
 }
@@ -124,15 +129,11 @@ func (f *settingsForm) valid() error {
 	return nil
 }
 
-// apply writes the fields into c (empty fields: the defaults).
+// apply writes the fields into c (empty fields: the defaults); call it when valid.
 func (f *settingsForm) apply(c *servers.Config) {
-	addr := func(i int) netip.Addr {
-		a, _ := netip.ParseAddr(strings.TrimSpace(f.in[i].Value()))
-		return a
+	for i := range f.in {
+		_ = c.Set(fieldSettings[i], f.in[i].Value()) // checked by validate
 	}
-	c.ServerIP, c.PoolStart, c.Router = addr(fieldServer), addr(fieldPoolStart), addr(fieldRouter)
-	c.PoolSize, _ = strconv.Atoi(strings.TrimSpace(f.in[fieldPoolSize].Value()))
-	c.Lease, _ = time.ParseDuration(strings.TrimSpace(f.in[fieldLease].Value()))
 }
 
 // option150 is what option 150 carries for the server address, as bytes on the wire
@@ -157,7 +158,7 @@ func (f *settingsForm) view(focused bool, server netip.Addr) []string {
 		line := mark + pad(fieldLabels[i], 15) + "[" + pad(f.in[i].View(), 16) + "]  " // 15 characters and the cursor
 		switch {
 		case f.err[i] != "":
-			line += styleBad.Render(markBad + " " + f.err[i])
+			line += styleBad.Render(markBad + " not " + f.err[i])
 		case i == fieldServer && option150(server) != "":
 			line += styleDim.Render("option 150 = ") + styleKey.Render(option150(server))
 		}
