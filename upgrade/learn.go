@@ -25,6 +25,20 @@ func (t *Tracker) learn(p *Phone, e Evidence, now time.Time, file, what string, 
 	}
 	p.evidence[e] = true
 	p.Learned = e.String()
+	m, _ := FindModel(p.Model)
+	if first := bridges[0]; first.Load == nil || first.Missing != "" {
+		// Nothing to stage: what is staged stays, and the technician hears exactly
+		// what to fetch.
+		need := first.Missing
+		if first.Load == nil {
+			g, _ := gateNamed(first.Gate)
+			need = g.need(m)
+		}
+		return append(out, t.hint(p, now, file, fmt.Sprintf(
+			"The phone is older than the target allows: %s. It needs %s first, which is not at hand: add it to the "+
+				"firmware and start phoneflash again; until then the phone cannot take %s.",
+			what, need, p.route[len(p.route)-1].ID)))
+	}
 	at := min(p.Step, len(p.route)-1)
 	p.route = slices.Insert(slices.Clone(p.route), at, bridges...)
 	recs := make([]StepRecord, len(bridges))
@@ -36,19 +50,7 @@ func (t *Tracker) learn(p *Phone, e Evidence, now time.Time, file, what string, 
 	p.Phase = PhaseConfig
 	p.FinalLoad = ""
 	t.progress(p)
-	m, _ := FindModel(p.Model)
 	first := bridges[0]
-	if first.Load == nil || first.Missing != "" {
-		need := first.Missing
-		if first.Load == nil {
-			g, _ := gateNamed(first.Gate)
-			need = g.need(m)
-		}
-		return append(out, t.hint(p, now, file, fmt.Sprintf(
-			"The phone is older than the target allows: %s. It needs %s first, which is not at hand: add it to the "+
-				"firmware and start phoneflash again; until then the phone cannot take %s.",
-			what, need, p.route[len(p.route)-1].ID)))
-	}
 	t.stageFor(p)
 	if p.MAC == "" && t.stage != nil {
 		t.stage(first, "") // the shared files: XMLDefault, OS79XX.TXT, the default loads

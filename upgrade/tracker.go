@@ -207,6 +207,9 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 		out = t.done(p, ev, out)
 	case servers.TFTPError:
 		delete(t.flights, flightKey(ev))
+		if servers.Reason(*ev) == servers.Stopped {
+			break // phoneflash was stopped: nothing the phone did
+		}
 		p.Failures++
 		out = append(out, t.hint(p, ev.Time, asked(ev), fmt.Sprintf(
 			"The transfer of %s stopped: %s. If the phone lost power or its cable, it starts over by itself; "+
@@ -214,8 +217,7 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 	case servers.TFTPMissing:
 		out = t.missing(p, ev, out)
 	case servers.TFTPDenied:
-		out = append(out, t.hint(p, ev.Time, asked(ev), fmt.Sprintf(
-			"The phone asked for %q and was refused: %s.", asked(ev), strings.TrimSpace(ev.Msg))))
+		out = t.denied(p, ev, out)
 	}
 	return out
 }
@@ -269,6 +271,9 @@ func (t *Tracker) phoneFor(ev *servers.Event) *Phone {
 		servers.TFTPDone, servers.TFTPError, servers.TFTPMissing, servers.TFTPDenied:
 	default:
 		return nil // not a phone taking part (ignored client, rogue server ...): shown as it is
+	}
+	if ev.Kind == servers.TFTPError && (ev.IP == "" || ev.Port == 0) {
+		return nil // a packet that was no transfer (garbage on port 69): no phone's doing
 	}
 	mac := ev.MAC
 	if mac == "" {

@@ -192,6 +192,17 @@ func TestTrackerHints(t *testing.T) {
 			s.dhcp(class7941).get("SCCP41.8-5-2S.loads", "jar41sccp.8-5-2TH1-9.sbn", "cnu41.8-5-2TH1-9.sbn", "apps41.8-5-2TH1-9.sbn").
 				tick(time.Minute).tick(2 * time.Minute).tick(time.Minute).tick(2 * time.Minute).tick(time.Minute)
 		}, []string{"Still writing flash, this is normal for a 7941", "phone.stalled [] The 7941 has been silent for 6m0s"}},
+		{"a refusal says its own reason with the name as asked", func(s *script) {
+			s.dhcp(class7941).feed(servers.Event{Kind: servers.TFTPDenied, IP: "192.0.2.10", Port: 9, File: "apps41.8-5-2TH1-9.sbn",
+				Asked: "apps41.8-5-2TH1-9.sbn", Msg: "permission: open apps41.8-5-2TH1-9.sbn: permission denied"}).
+				feed(servers.Event{Kind: servers.TFTPDenied, IP: "192.0.2.10", Port: 10, Asked: "evil.bin", File: "evil.bin",
+					Msg: "write-request: phoneflash only serves files"})
+		}, []string{"[apps41.8-5-2TH1-9.sbn] phoneflash may not read \"apps41.8-5-2TH1-9.sbn\"", "permission denied",
+			"[evil.bin] Something at 192.0.2.10 tried to write \"evil.bin\""}},
+		{"garbage on port 69 and a stop are nobody's fault", func(s *script) {
+			s.dhcp(class7941).feed(servers.Event{Kind: servers.TFTPError, Msg: "malformed: not a TFTP packet"}).
+				feed(servers.Event{Kind: servers.TFTPError, IP: "192.0.2.10", Port: 11, File: "cnu41.8-5-2TH1-9.sbn", Msg: "stopped: the server is shutting down"})
+		}, nil},
 		{"already on the target", func(s *script) {
 			p := plan7941(s.t)
 			p.Steps = p.Steps[1:]
