@@ -57,7 +57,7 @@ func TestPhoneTypedLoadAndSymptom(t *testing.T) {
 	press(tm, "enter") // choose the typed load: next field
 	press(tm, "down")  // Protocol Application Invalid
 	press(tm, "enter")
-	waitFor(t, tm, "Plan: 2 steps for the 7960, from P00305000600")
+	waitFor(t, tm, "Plan: 1 step for the 7960, from P00305000600")
 	m := final(t, tm)
 	if m.plan.From != "P00305000600" || m.plan.Symptom != upgrade.ProtocolApplicationInvalid {
 		t.Fatalf("plan from %q symptom %v", m.plan.From, m.plan.Symptom)
