@@ -166,8 +166,11 @@ func TestFolderWarning(t *testing.T) {
 			t.Errorf("%s: unexpected warning %q", p, w)
 		}
 	}
-	if w := FolderWarning(home); !strings.Contains(w, "home folder") {
+	if w := FolderWarning(home); !strings.HasPrefix(w, home+" is a home folder: ") {
 		t.Errorf("home: %q", w)
+	}
+	if w := FolderWarning(base); !strings.HasPrefix(w, base+" is a folder that holds a home folder: ") {
+		t.Errorf("above home: %q", w)
 	}
 	if w := FolderWarning("/etc"); runtime.GOOS == "linux" && !strings.Contains(w, "/etc is a system folder") {
 		t.Errorf("/etc: %q", w)

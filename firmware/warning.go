@@ -36,8 +36,8 @@ func FolderWarning(p string) string {
 	switch {
 	case isSystemFolder(abs): // before the home test: / holds every home
 		what = "a system folder"
-	case isHomeFolder(abs):
-		what = "a home folder, or holds one,"
+	case homeFolder(abs) != "":
+		what = homeFolder(abs)
 	case inSystemTree(abs):
 		what = "a system folder"
 	default:
@@ -87,18 +87,23 @@ func inSystemTree(abs string) bool {
 	return false
 }
 
-// isHomeFolder: the user's home or a folder above it, or a folder right inside one of
-// homeParents.
-func isHomeFolder(abs string) bool {
-	if home, err := os.UserHomeDir(); err == nil && home != "" && within(realPath(home), abs) {
-		return true
-	}
+// homeFolder says "a home folder" for the user's home or a folder right inside one of
+// homeParents, "a folder that holds a home folder" for one above the user's home, and
+// "" for any other.
+func homeFolder(abs string) string {
 	for _, h := range homeParents {
 		if sameFolder(filepath.Dir(abs), h) {
-			return true
+			return "a home folder"
 		}
 	}
-	return false
+	home, err := os.UserHomeDir()
+	switch {
+	case err != nil || home == "" || !within(realPath(home), abs):
+		return ""
+	case sameFolder(realPath(home), abs):
+		return "a home folder"
+	}
+	return "a folder that holds a home folder"
 }
 
 // within reports whether p is folder dir or inside it.
