@@ -3,6 +3,11 @@
 // nclient4 builds on Linux only (its raw socket), so the benchPhone and these tests are
 // Linux-only.
 
+//go:build linux
+
+// nclient4 builds on Linux only (its raw socket), so the benchPhone and these tests are
+// Linux-only.
+
 package upgrade
 
 import (

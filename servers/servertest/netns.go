@@ -19,10 +19,6 @@ import (
 	"time"
 )
 
-// RequireEnv names the variable that turns a namespace test's skip into a failure
-// (CI runs as root with it set: there the namespace tests are the proof).
-const RequireEnv = "PHONEFLASH_REQUIRE_NETNS"
-
 // Require skips the test unless it can create network namespaces (root, `ip`) and
 // every tool named is installed (name "nft" for NS.Loss); with
 // PHONEFLASH_REQUIRE_NETNS=1 it fails instead.
