@@ -180,7 +180,18 @@ func MakePlan(lib *firmware.Library, req PlanRequest) (*Plan, error) {
 	}
 
 	if cur.known && cur.protocol == tproto && cur.version.Compare(tver) == 0 && req.Symptom == SymptomNone {
-		p.Hints = append(p.Hints, fmt.Sprintf("The phone already runs %s: nothing to do.", p.To))
+		// One step that loads nothing: its configs name the load the phone runs, and the
+		// tracker confirms it from the phone's own requests (a bench that only
+		// provisions lines is this plan).
+		s := targetStep(model, target, p.To, tfam, tproto, tver)
+		s.Why = "the load it runs already: nothing is loaded, its configs name it"
+		s.How = how(model, cur, cur)
+		p.Steps = []Step{s}
+		if s.Missing != "" {
+			p.Missing = append(p.Missing, s.Missing)
+		}
+		p.Hints = append(p.Hints, fmt.Sprintf("The phone already runs %s: nothing to load. phoneflash serves configs "+
+			"that name it and confirms it from the phone's own requests.", p.To))
 		return p, nil
 	}
 

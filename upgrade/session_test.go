@@ -3,11 +3,6 @@
 // nclient4 builds on Linux only (its raw socket), so the benchPhone and these tests are
 // Linux-only.
 
-//go:build linux
-
-// nclient4 builds on Linux only (its raw socket), so the benchPhone and these tests are
-// Linux-only.
-
 package upgrade
 
 import (
@@ -254,4 +249,21 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A SIP 7960 asks "./SIP<MAC>.cnf" (SIPDefault.cnf's tftp_cfg_dir is "./", as in the real
+// log, FACTS.md §10): it is served as SIP<MAC>.cnf, and the tracker knows the phone by
+// the MAC in its name.
+func TestSessionServesDotSlashSIPConfig(t *testing.T) {
+	s, rec := loopbackSession(t, "P0S3-8-12-00", "P0S3-8-12-00")
+	want := []byte("line1_name: \"1001\"\n")
+	s.Root().Set("SIP001E4A123456.cnf", want)
+	ph := newBenchPhone(t, s)
+	if got := ph.get("./SIP001E4A123456.cnf"); !bytes.Equal(got, want) {
+		t.Fatalf("served %q, want %q", got, want)
+	}
+	e := rec.Wait(t, servers.TFTPDone, func(e servers.Event) bool { return SameRequest(asked(&e), "SIP001E4A123456.cnf") }, eventBound)
+	if e.MAC != "00:1e:4a:12:34:56" {
+		t.Fatalf("tftp.done not tied to the phone by its name: %+v", e)
+	}
 }
