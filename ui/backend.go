@@ -32,3 +32,14 @@ type Backend interface {
 	// where it went.
 	WriteReport(s *upgrade.Session) (string, error)
 }
+
+// PhoneWaiter is a Backend whose phone waits for the technician: it is told when the
+// factory reset is done (Enter on the Reset screen). The demo powers its virtual phone
+// on then, as a real phone boots after its keys, so a trainee can read them first. A
+// real bench has nothing to do and does not implement it.
+type PhoneWaiter interface {
+	// PhoneReady says the reset is done: the phone may boot now. It must not block;
+	// it may be called more than once (the servers restarted) or never (the
+	// technician quit, or the phone asked before Enter).
+	PhoneReady()
+}

@@ -235,7 +235,13 @@ func (m *Model) gotAdded(msg addedMsg) tea.Cmd {
 		return nil
 	}
 	m.note(fmt.Sprintf("Added %s to %s.", msg.cidr, msg.iface))
-	m.bench.want = msg.iface // re-list, then check again
+	return m.recheck(msg.iface)
+}
+
+// recheck lists the interfaces again, then checks iface: an address added since (by
+// us or by hand) shows in its row and in the checks alike.
+func (m *Model) recheck(iface string) tea.Cmd {
+	m.bench.want = iface
 	return m.listInterfaces()
 }
 
@@ -286,7 +292,9 @@ func (m *Model) benchKey(k tea.KeyMsg) tea.Cmd {
 		s.focus = benchFocusForm
 		s.form.focus(fieldCount - 1)
 	case key.Matches(k, keys.Recheck):
-		return m.chooseInterface()
+		if c, ok := s.list.selected(); ok {
+			return m.recheck(c.Value)
+		}
 	case key.Matches(k, keys.AddAddr) && m.noIPv4() && m.bench.canAdd:
 		m.ask(fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)?", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor),
 			"Nothing added.", m.addAddress)

@@ -249,3 +249,24 @@ func rogueFake() *fakeBackend {
 	f.offers["eth0"] = []servers.Offer{{Server: netip.MustParseAddr("192.168.1.254"), MAC: mac, Offered: netip.MustParseAddr("192.168.1.77")}}
 	return f
 }
+
+// An address added by hand shows in the interface's row after r, not only in the
+// checks (issue 12: the row still said "no IPv4").
+func TestBenchRecheckShowsAnAddressAddedByHand(t *testing.T) {
+	f := newFake()
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth1")
+	press(tm, "down")
+	press(tm, "enter")
+	waitFor(t, tm, "has no IPv4 address")
+	f.mu.Lock() // sudo ip addr add 192.168.1.1/24 dev eth1, in another terminal
+	f.ifs[2].Addrs = []netip.Prefix{netip.MustParsePrefix("192.168.1.1/24")}
+	delete(f.problems, "eth1")
+	f.mu.Unlock()
+	press(tm, "r")
+	waitFor(t, tm, "no other DHCP server answered")
+	m := final(t, tm)
+	if row, _ := m.bench.list.selected(); !strings.Contains(row.Label, "192.168.1.1/24") || !m.benchOK() {
+		t.Fatalf("after r: row %q, ok %v", row.Label, m.benchOK())
+	}
+}

@@ -47,6 +47,7 @@ func TestDemoFromFirstScreenToDone(t *testing.T) {
 			waitFor(t, tm, "[Ready]", "enter starts the servers")
 			press(tm, "enter")
 			waitFor(t, tm, "[Reset]", "123456789*0#")
+			press(tm, "enter") // the reset is done: the demo's phone may power on (PhoneWaiter)
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 				return bytes.Contains(b, []byte("[Done]")) && bytes.Contains(b, []byte("Session report (JSON"))
 			}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))

@@ -55,6 +55,10 @@ func (m *Model) doneKey(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+func (m *Model) doneHelp() []key.Binding {
+	return []key.Binding{withHelp(m.keys.Enter, "quit"), withHelp(m.keys.Back, "back to watch")}
+}
+
 func (m *Model) doneView(w, h int) string {
 	now := m.opts.Now()
 	phones := m.run.phones

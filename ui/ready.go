@@ -270,3 +270,12 @@ func orText(s, alt string) string {
 	}
 	return s
 }
+
+func (m *Model) readyHelp() []key.Binding {
+	k := m.keys
+	out := []key.Binding{withHelp(k.Enter, "start the servers"), k.Back}
+	if isOtherDHCP(m.ready.err) {
+		out = append(out, k.Force)
+	}
+	return out
+}

@@ -29,11 +29,23 @@ func (m *Model) resetKey(k tea.KeyMsg) tea.Cmd {
 			m.reset.which = (m.reset.which + 1) % n
 		}
 	case key.Matches(k, m.keys.Enter):
-		return m.goTo(ScreenWatch)
+		return tea.Batch(m.phoneReady(), m.goTo(ScreenWatch))
 	case key.Matches(k, m.keys.Back):
 		return m.stopServers()
 	}
 	return nil
+}
+
+// phoneReady tells a backend whose phone waits (the demo's) that the reset is done.
+func (m *Model) phoneReady() tea.Cmd {
+	w, ok := m.b.(PhoneWaiter)
+	if !ok {
+		return nil
+	}
+	return func() tea.Msg {
+		w.PhoneReady()
+		return nil
+	}
 }
 
 func (m *Model) resetHelp() []key.Binding {

@@ -395,3 +395,35 @@ func TestClosedEventsEndTheListening(t *testing.T) {
 		t.Fatalf("after %#v: listening on, events %v, ended %v", msg, m.run.events, m.run.ended)
 	}
 }
+
+// waitingFake is the fake bench with a phone that waits to be told the reset is done,
+// as the demo's virtual phone does.
+type waitingFake struct {
+	*fakeBackend
+	ready chan struct{}
+}
+
+func (w waitingFake) PhoneReady() { w.ready <- struct{}{} }
+
+// Enter on the Reset screen tells a backend whose phone waits that the reset is done,
+// and not before (issue 12: the demo's phone booted while the keys were still read).
+func TestResetEnterTellsTheWaitingPhone(t *testing.T) {
+	f := waitingFake{newFake(), make(chan struct{}, 1)}
+	tm := run(t, New(f, preset()), sizes[0])
+	waitFor(t, tm, "enter starts the servers")
+	tm.Send(startedMsg{info: serverInfo{Iface: "eth0", ServerIP: "192.168.1.1", DHCP: "0.0.0.0:67", TFTP: "192.168.1.1:69"}})
+	waitFor(t, tm, "[Reset]", "123456789*0#")
+	select {
+	case <-f.ready:
+		t.Fatal("told before Enter")
+	default:
+	}
+	press(tm, "enter")
+	waitFor(t, tm, "[Watch]")
+	select {
+	case <-f.ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Enter on the Reset screen did not tell the backend")
+	}
+	final(t, tm)
+}

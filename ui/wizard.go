@@ -23,29 +23,6 @@ import (
 	"phoneflash/upgrade"
 )
 
-// Screen is one step of the wizard.
-type Screen int
-
-// The screens, in the order the wizard walks them.
-const (
-	ScreenBench Screen = iota
-	ScreenFirmware
-	ScreenPhone
-	ScreenReady
-	ScreenReset
-	ScreenWatch
-	ScreenDone
-)
-
-var screenNames = [...]string{"Bench", "Firmware", "Phone", "Ready", "Reset", "Watch", "Done"}
-
-func (s Screen) String() string {
-	if s < 0 || int(s) >= len(screenNames) {
-		return fmt.Sprintf("Screen(%d)", int(s))
-	}
-	return screenNames[s]
-}
-
 // Options preselect what the command line gave. With Iface, Firmware, Model, From and
 // To all set, the wizard opens at Ready (unless Walk).
 type Options struct {
@@ -268,38 +245,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if m.scrollBody(k) {
 		return nil
 	}
-	switch m.screen {
-	case ScreenBench:
-		return m.benchKey(k)
-	case ScreenFirmware:
-		return m.firmwareKey(k)
-	case ScreenPhone:
-		return m.phoneKey(k)
-	case ScreenReady:
-		return m.readyKey(k)
-	case ScreenReset:
-		return m.resetKey(k)
-	case ScreenWatch:
-		return m.watchKey(k)
-	case ScreenDone:
-		return m.doneKey(k)
-	}
-	return nil
-}
-
-// typing reports whether keys go into a text field (q and ? are then text).
-func (m *Model) typing() bool {
-	switch m.screen {
-	case ScreenBench:
-		return m.bench.focus == benchFocusForm
-	case ScreenFirmware:
-		return m.fw.focus == fwFocusPath
-	case ScreenPhone:
-		return m.phone.filtering()
-	case ScreenWatch:
-		return m.watch.log.editing
-	}
-	return false
+	return m.current().key(m, k)
 }
 
 // phoneName is how a phone is named on screen: its MAC, else its address.
@@ -344,13 +290,8 @@ func (m *Model) goTo(s Screen) tea.Cmd {
 	m.screen = s
 	m.help.ShowAll = false
 	m.body.top = 0
-	switch s {
-	case ScreenPhone:
-		m.replan()
-	case ScreenWatch:
-		return m.watchTick()
-	case ScreenDone:
-		return m.enterDone()
+	if shown := screens[s].shown; shown != nil {
+		return shown(m)
 	}
 	return nil
 }
@@ -363,41 +304,10 @@ func (m *Model) View() string {
 	}
 	footer := m.footer(w)
 	bodyH := h - 2 - strings.Count(footer, "\n") - 1
-	var body string
-	switch m.screen {
-	case ScreenBench:
-		body = m.benchView(w, bodyH)
-	case ScreenFirmware:
-		body = m.firmwareView(w, bodyH)
-	case ScreenPhone:
-		body = m.phoneView(w, bodyH)
-	case ScreenReady:
-		body = m.readyView(w, bodyH)
-	case ScreenReset:
-		body = m.resetView(w, bodyH)
-	case ScreenWatch:
-		body = m.watchView(w, bodyH)
-	case ScreenDone:
-		body = m.doneView(w, bodyH)
-	}
+	body := m.current().view(m, w, bodyH)
 	arrows, _ := m.scrollKeys()
 	body = m.body.window(body, w, bodyH, arrows)
 	return m.header(w) + "\n" + rule("", w) + "\n" + fit(body, w, bodyH) + "\n" + footer
-}
-
-// scrollKeys says which keys scroll the body of the current screen when it does not
-// fit: the page keys where the screen has no other use for them, the arrows too where
-// it does not move a cursor with them.
-func (m *Model) scrollKeys() (arrows, pages bool) {
-	switch m.screen {
-	case ScreenReady, ScreenReset, ScreenDone:
-		return true, true
-	case ScreenFirmware:
-		return m.fw.focus == fwFocusList, true
-	case ScreenWatch:
-		return false, false // the log has them
-	}
-	return false, true
 }
 
 // scrollBody scrolls the body for k when it does not fit; it reports whether k did.
@@ -430,19 +340,19 @@ func (m *Model) header(w int) string {
 	var b strings.Builder
 	b.WriteString(styleTitle.Render(title))
 	b.WriteString("  ")
-	for i, n := range screenNames {
+	for i, s := range screens {
 		if i > 0 {
 			b.WriteString(styleDim.Render(" › "))
 		}
 		if Screen(i) == m.screen {
-			b.WriteString(styleCurrent.Render("[" + n + "]"))
+			b.WriteString(styleCurrent.Render("[" + s.name + "]"))
 		} else {
-			b.WriteString(styleDim.Render(n))
+			b.WriteString(styleDim.Render(s.name))
 		}
 	}
 	line := b.String()
 	if ansi.StringWidth(line) > w {
-		line = styleTitle.Render(title) + fmt.Sprintf("  %d/%d ", int(m.screen)+1, len(screenNames)) +
+		line = styleTitle.Render(title) + fmt.Sprintf("  %d/%d ", int(m.screen)+1, len(screens)) +
 			styleCurrent.Render("["+m.screen.String()+"]")
 	}
 	return cut(line, w)
@@ -476,27 +386,7 @@ func (m *Model) screenKeys() helpKeys {
 	if m.typing() {
 		common = []key.Binding{k.ForceQuit}
 	}
-	var short []key.Binding
-	switch m.screen {
-	case ScreenBench:
-		short = m.benchHelp()
-	case ScreenFirmware:
-		short = m.firmwareHelp()
-	case ScreenPhone:
-		short = m.phoneHelp()
-	case ScreenReady:
-		short = []key.Binding{withHelp(k.Enter, "start the servers"), k.Back}
-		if isOtherDHCP(m.ready.err) {
-			short = append(short, k.Force)
-		}
-	case ScreenReset:
-		short = m.resetHelp()
-	case ScreenWatch:
-		short = m.watchHelp()
-	case ScreenDone:
-		short = []key.Binding{withHelp(k.Enter, "quit"), withHelp(k.Back, "back to watch")}
-	}
-	return helpKeys{short: short, common: common}
+	return helpKeys{short: m.current().help(m), common: common}
 }
 
 // withHelp is b with another description.
