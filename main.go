@@ -92,12 +92,12 @@ func usage(w io.Writer) {
 }
 
 // newFlagSet makes a flag set that reports errors instead of exiting, with a usage
-// line naming the command.
+// line naming the command ("" for the wizard: plain phoneflash).
 func newFlagSet(name, synopsis, summary string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs := flag.NewFlagSet(strings.TrimSpace("phoneflash "+name), flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: phoneflash %s %s\n\n%s\n\nFlags:\n", name, synopsis, summary)
+		fmt.Fprintf(fs.Output(), "Usage: %s %s\n\n%s\n\nFlags:\n", fs.Name(), synopsis, summary)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -118,14 +118,14 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, ok bool
 		fs.Usage()
 		return exitOK, false
 	default:
-		fmt.Fprintf(stderr, "phoneflash %s: %v\n", fs.Name(), err)
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err) // the name says "phoneflash" itself
 		fs.Usage()
 		return exitUsage, false
 	}
 }
 
 func runWizard(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("phoneflash", "[flags]", "The wizard: choose the interface, the firmware and the phone, start the servers,\n"+
+	fs := newFlagSet("", "[flags]", "The wizard: choose the interface, the firmware and the phone, start the servers,\n"+
 		"reset the phone, watch every step. With --iface, --firmware, --model, --from and --to it opens at Ready.", stderr)
 	so := serverFlags(fs)
 	if code, ok := parse(fs, args, stdout); !ok {
@@ -332,47 +332,69 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
 		return exitFailure
 	}
-	if plan != nil {
-		fmt.Fprintf(stderr, "phoneflash serve: staging %d step(s) for the %s: %s\n", len(plan.Steps), plan.Model.Name, stepIDs(plan))
-	}
-	rc := sess.Servers().Config()
-	if rc.NoDHCP {
-		fmt.Fprintf(stderr, "phoneflash serve: TFTP on %s (no DHCP); %d loads; Ctrl-C stops\n", sess.Servers().TFTPAddr(), len(lib.Loads))
-	} else {
-		fmt.Fprintf(stderr, "phoneflash serve: DHCP on %s port %d (pool %s + %d), TFTP on %s; %d loads; Ctrl-C stops\n",
-			rc.Iface, sess.Servers().DHCPAddr().Port(), rc.PoolStart, rc.PoolSize, sess.Servers().TFTPAddr(), len(lib.Loads))
-	}
-	for _, w := range sess.Servers().Warnings() {
-		fmt.Fprintf(stderr, "phoneflash serve: warning: %s\n", w)
+	// From here on nothing is written in place: a terminal or pipe that does not read
+	// must hold up neither the servers nor the exit (lineQueue).
+	out, notes := newLineQueue(stdout, outputQueue), newLineQueue(stderr, outputQueue)
+	stopping := make(chan struct{}) // closed before the Session stops: output then waits for nobody
+	say := func(format string, a ...any) {
+		notes.Put(fmt.Appendf(nil, "phoneflash serve: "+format+"\n", a...), stopping)
 	}
 	go func() {
 		select { // a signal, or the servers failed by themselves
 		case <-ctx.Done():
 		case <-sess.Done():
 		}
+		close(stopping)
 		sess.Stop()
 	}()
+	if plan != nil {
+		say("staging %d step(s) for the %s: %s", len(plan.Steps), plan.Model.Name, stepIDs(plan))
+	}
+	rc := sess.Servers().Config()
+	if rc.NoDHCP {
+		say("TFTP on %s (no DHCP); %d loads; Ctrl-C stops", sess.Servers().TFTPAddr(), len(lib.Loads))
+	} else {
+		say("DHCP on %s port %d (pool %s + %d), TFTP on %s; %d loads; Ctrl-C stops",
+			rc.Iface, sess.Servers().DHCPAddr().Port(), rc.PoolStart, rc.PoolSize, sess.Servers().TFTPAddr(), len(lib.Loads))
+	}
+	for _, w := range sess.Servers().Warnings() {
+		say("warning: %s", w)
+	}
 	for e := range events {
 		if e.Kind == servers.LogError { // at once, where a person looks, not only in the stream
-			fmt.Fprintf(stderr, "phoneflash serve: %s\n", e.Msg)
+			say("%s", e.Msg)
 		}
-		if *jsonOut {
-			stdout.Write(append(e.JSON(), '\n'))
+		line := append(e.JSON(), '\n')
+		if !*jsonOut {
+			line = []byte(e.String() + "\n")
+		}
+		if e.Important() {
+			out.Put(line, stopping)
 		} else {
-			fmt.Fprintln(stdout, e.String())
+			out.Offer(line) // progress: the next one says more, and a lagging reader loses nothing
 		}
 	}
 	code := exitOK
 	if err := sess.Err(); err != nil {
-		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		say("%v", err)
 		code = exitFailure
 	}
 	if err := sess.LogErr(); err != nil {
-		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
+		say("%v", err)
 		code = exitFailure
 	}
+	end := time.Now().Add(outputGrace)
+	out.Close(time.Until(end))
+	notes.Close(time.Until(end))
 	return code
 }
+
+// outputQueue is how many lines may wait for a slow reader of serve's output, and
+// outputGrace how long they may still take once the servers have stopped.
+const (
+	outputQueue = 256
+	outputGrace = 500 * time.Millisecond
+)
 
 func runFirmware(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("firmware", "[--json] [--verbose] PATH...",

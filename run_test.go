@@ -35,12 +35,13 @@ func TestRunExitCodesAndHelp(t *testing.T) {
 		{[]string{"serve", "--iface", "lo", "--firmware", "testdata/firmware/broken/truncated.zip"}, 1, "", "nothing to serve", false},
 		{[]string{"simulate"}, 2, "", "--model", false},
 		{[]string{"--symptom", "bogus"}, 2, "", "unknown symptom", false},
+		{[]string{"--no-such-flag"}, 2, "", "phoneflash: flag provided but not defined", false},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			code := run(tc.args, &out, &errOut)
 			if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errOut.String(), tc.err) ||
-				tc.quietError && errOut.Len() != 0 {
+				tc.quietError && errOut.Len() != 0 || strings.Contains(errOut.String(), "phoneflash phoneflash") {
 				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errOut.String())
 			}
 		})

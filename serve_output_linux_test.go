@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// With stdout to a pipe nobody reads, serve goes on serving (every event still reaches
+// the --log) and stops within a second of SIGINT (issue 9 item 8): its output never
+// holds up the servers or the exit.
+func TestServeStopsWithStdoutNobodyReads(t *testing.T) {
+	bin := phoneflashBin(t)
+	dir := t.TempDir()
+	logFIFO := filepath.Join(dir, "events.jsonl")
+	if err := unix.Mkfifo(logFIFO, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stuck, stdout, err := os.Pipe() // nobody reads stuck
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	if _, err := unix.FcntlInt(stdout.Fd(), unix.F_SETPIPE_SZ, 4096); err != nil {
+		t.Fatal(err)
+	}
+	tftpPort := freeUDPPort(t)
+	cmd := exec.Command(bin, "serve", "--iface", "lo", "--firmware", "testdata/firmware/7940-7960",
+		"--dhcp-port", strconv.Itoa(freeUDPPort(t)), "--tftp-port", strconv.Itoa(tftpPort), "--log", logFIFO)
+	cmd.Stdout = stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Close() // the child holds it now
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
+	ready := make(chan struct{})
+	go func() { // stderr: say when it serves, then keep draining
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Ctrl-C stops") {
+				close(ready)
+			}
+		}
+	}()
+	const requests, enough = 600, 400 // 256 queued lines and a 4 KiB pipe hold far fewer
+	logged := make(chan struct{})
+	go func() { // the log: count the TFTP events the servers report, and drain to the end
+		f, err := os.Open(logFIFO)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		n := 0
+		for sc := bufio.NewScanner(f); sc.Scan(); {
+			var e struct{ Kind string }
+			if json.Unmarshal(sc.Bytes(), &e) == nil && strings.HasPrefix(e.Kind, "tftp.") {
+				if n++; n == enough {
+					close(logged)
+				}
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case err := <-exited:
+		t.Fatalf("serve exited: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	for i := range requests { // read requests from many clients: one event (a line) each
+		rrq := fmt.Appendf([]byte{0, 1}, "missing-%d.bin\x00octet\x00", i)
+		c, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 1, byte(1+i%200))},
+			&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: tftpPort})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(rrq)
+		c.Close()
+	}
+	select {
+	case <-logged:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("fewer than %d TFTP events logged: the servers are held up", enough)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	start := time.Now()
+	select {
+	case err := <-exited:
+		if took := time.Since(start); err != nil || took > time.Second {
+			t.Fatalf("serve ended after %v with %v, want at once with 0", took.Round(time.Millisecond), err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not exit within 10s of SIGINT with stdout to a pipe nobody reads")
+	}
+}
+
+// freeUDPPort is a UDP port free on loopback just now.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
