@@ -31,9 +31,10 @@ func TestMain(m *testing.M) {
 
 // Both backends satisfy the contract.
 var (
-	_ Backend = (*fakeBackend)(nil)
-	_ Backend = (*sim.Demo)(nil)
-	_ Backend = upgrade.Bench{}
+	_ Backend     = (*fakeBackend)(nil)
+	_ Backend     = (*sim.Demo)(nil)
+	_ PhoneWaiter = (*sim.Demo)(nil) // the demo phone boots on Enter at the Reset screen
+	_ Backend     = upgrade.Bench{}
 )
 
 // seedChain is the 7940/7960 sample firmware (H1's seed chain).

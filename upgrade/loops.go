@@ -115,8 +115,8 @@ func loopCauses() []loopCause {
 
 // loop counts a request and explains a loop once, by its likeliest cause.
 func (t *Tracker) loop(p *Phone, now time.Time, name string, out []servers.Event) []servers.Event {
-	if p.Phase == PhaseDone {
-		return out
+	if p.Phase == PhaseDone && IsLoadFile(name) {
+		return out // a phone on its load reads its own manifest every boot; verify judges images
 	}
 	key := strings.ToLower(trimRequest(name))
 	p.repeats[key]++

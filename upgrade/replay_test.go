@@ -194,17 +194,17 @@ var realTraces = []realTrace{
 	},
 	{
 		log: "7911-after-flash-format-miscased-component-nak.log", format: formatHPA,
-		model: "7911", to: "SIP11.8-2-2ES4S",
+		model: "7911", to: "SIP11.8-2-2ES4S", refused: "give --from",
 		expect: "After term11.default.loads the phone asks for Jar11sip.8-2-2ES4.sbn with a capital J and the server " +
-			"refuses it; the phone gives up the next transfer. The first hint names that file and says it is a " +
-			"matter of case (the load's own jar11sip...), never AUTH FAIL; no upgrade.done. The technician plans " +
-			"with From unknown, as the log does not say what the phone ran.",
+			"refuses it; the phone gives up the next transfer. The first hint names that file and speaks of case " +
+			"(phoneflash forgives case, so the file is truly missing), never AUTH FAIL; no upgrade.done. With From " +
+			"unknown the planner refuses a target below 8.3(3) (a phone on 8.5(3) or later would refuse it) and " +
+			"asks for --from; the replay then runs with no plan, as serve would explain without one.",
 		want: []rule{
 			first(servers.PhoneHint, "", "Jar11sip.8-2-2ES4.sbn", "case"),
 			none(servers.PhoneHint, "", "AUTH FAIL"),
 			none(servers.UpgradeDone, ""),
 		},
-		pending: "issue 8 tracker",
 	},
 	{
 		log: "7912-config-stage-loop.log", format: formatHPA,
@@ -221,15 +221,16 @@ var realTraces = []realTrace{
 	{
 		log: "7940-7960-sccp-8-1-2-asks-its-loads.log", format: formatHPA,
 		model: "7960", to: "P0030801SR02", quiet: 2 * time.Minute,
-		expect: "An SCCP 8.1(2)SR2 phone asks for P0030801SR02.loads, the manifest of the load it runs, and nothing " +
-			"more: it already runs P0030801SR02 (upgrade.done, already), no step started or done, no stall.",
+		expect: "An SCCP 8.1(2)SR2 phone asks for P0030801SR02.loads, the manifest of the load it runs; that server " +
+			"never delivered it (its remap rule cut the name), and the log ends there. A manifest is no download: no " +
+			"step starts. What the technician needs is the file named as missing, not a verdict on the phone: no " +
+			"upgrade.done, no AUTH FAIL.",
 		want: []rule{
-			some(servers.UpgradeDone, "P0030801SR02", "already"),
+			some(servers.PhoneHint, "P0030801SR02", "P0030801SR02.loads", "not in the firmware"),
+			none(servers.PhoneHint, "", "AUTH FAIL"),
 			none(servers.StepStart, ""),
-			none(servers.StepDone, ""),
-			none(servers.PhoneStall, ""),
+			none(servers.UpgradeDone, ""),
 		},
-		pending: "issue 8 tracker",
 	},
 	{
 		log: "7940-cme-boot-wireshark.log", format: formatWireshark,
@@ -265,7 +266,6 @@ var realTraces = []realTrace{
 			some(servers.PhoneHint, "", "SEP001E4A93748B.cnf.xml|CTLSEP001E4A93748B.tlv|ITLFile.tlv", "again|loop|repeat|every"),
 			none(servers.PhoneHint, "", "AUTH FAIL"),
 		},
-		pending: "issue 8 tracker",
 	},
 	{
 		log: "7941-silent-after-dhcp-ack-console.log", format: formatConsole,
@@ -280,7 +280,6 @@ var realTraces = []realTrace{
 			none(servers.UpgradeDone, ""),
 		},
 		phoneSays: []string{"Invalid default load name", "TFTP Svr0 --> 192.168.1.101"},
-		pending:   "issue 8 tracker",
 	},
 	{
 		log: "7945-sip-console-line-not-configured.log", format: formatConsole,

@@ -253,7 +253,19 @@ func (t *Tracker) Tick(now time.Time) []servers.Event {
 						"it back in and watch for a DHCP request; if none comes, do the factory reset again.",
 					modelOr(p), quiet.Round(time.Second), p.Load))
 			}
-		case PhaseAddress, PhaseConfig, PhaseLoading:
+		case PhaseAddress:
+			if quiet > configQuiet {
+				what := "the TFTP server option 150 names (phoneflash: it names itself)"
+				if m.Java() {
+					what = "its default loads (" + m.DefaultLoads() + "), or its config"
+				}
+				out = t.stalled(p, now, out, fmt.Sprintf(
+					"The %s took an address (%s) %s ago and has asked for nothing since: it should ask for %s. "+
+						"A phone whose own default-load name is corrupt does this (its console says so); factory reset "+
+						"it again, and check that nothing between it and phoneflash drops TFTP.",
+					modelOr(p), orWhat(p.IP, "no address known"), quiet.Round(time.Second), what))
+			}
+		case PhaseConfig, PhaseLoading:
 			if quiet > configQuiet {
 				out = t.stalled(p, now, out, fmt.Sprintf(
 					"The %s has been silent for %s while %s. Check that it still has link and power; a "+
@@ -504,7 +516,7 @@ func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []se
 		return out
 	}
 	if p.Phase == PhaseDone {
-		return t.verify(p, ev.Time, name, out)
+		return t.loop(p, ev.Time, name, t.verify(p, ev.Time, name, out))
 	}
 	if unsignedRequest(name) && t.canLearn(p, EvidenceUnsigned) {
 		// Only an image from before 5.0 asks for an unsigned .bin: this transfer is not
@@ -645,9 +657,12 @@ func (t *Tracker) missing(p *Phone, ev *servers.Event, out []servers.Event) []se
 		return t.loop(p, ev.Time, name, out)
 	}
 	if t.plan == nil {
-		if IsConfig(name) {
+		switch {
+		case IsConfig(name):
 			return append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
 				"The phone asks for %s, which is not there: give --model and --to so phoneflash writes it.", name)))
+		case IsLoadFile(name):
+			return append(out, t.hint(p, ev.Time, name, missingLoadFile(name)))
 		}
 		return out
 	}
@@ -671,11 +686,18 @@ func (t *Tracker) missing(p *Phone, ev *servers.Event, out []servers.Event) []se
 			}
 			rec.missing[name] = true
 		}
-		out = append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
-			"The phone asks for %s, which is not in the firmware. If it is a load the phone should take, add its "+
-				"files; otherwise the phone reads a config phoneflash did not write.", name)))
+		out = append(out, t.hint(p, ev.Time, name, missingLoadFile(name)))
 	}
 	return t.loop(p, ev.Time, name, out)
+}
+
+// missingLoadFile explains a file of a load that is not at hand: a component a
+// manifest names (a phone that finds one missing gives up on the load, FACTS.md §4.2),
+// or a load the configs did not name.
+func missingLoadFile(name string) string {
+	return fmt.Sprintf("The phone asks for %s, which is not in the firmware (phoneflash matches names in any case, so "+
+		"it is not there in any case). A manifest that names it needs it: add the file from the load's download; "+
+		"if no load of yours names it, the phone reads a config phoneflash did not write.", name)
 }
 
 // hint records and returns a phone.hint event.

@@ -24,17 +24,19 @@ type Demo struct {
 	Name      string        // the firmware folder's name, as the wizard shows it ("7940-7960")
 	FS        fs.FS         // the firmware
 	ReportDir string        // where session reports go ("" = the current directory)
-	BootAfter time.Duration // from Start to the phone's power-on, so the Reset screen shows; 0: 3 s
+	BootAfter time.Duration // power on this long after Start even without PhoneReady (tests); 0: only on PhoneReady
 	Timing    *Timing       // the phone's pace; nil: DemoTiming
+	// Runs is the load the virtual phone runs when the plan does not say (its load
+	// "unknown"): a phone from the pile, so the wizard has something to learn. "": the
+	// oldest load of the model's family in the sample firmware.
+	Runs string
 
-	wg  sync.WaitGroup
-	mu  sync.Mutex
-	res []Result
-	err []error
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	res   []Result
+	err   []error
+	ready chan struct{} // closed by PhoneReady; made by Start
 }
-
-// demoBootAfter leaves the Reset screen up long enough to read its first lines.
-const demoBootAfter = 3 * time.Second
 
 // loopback is the demo's only interface.
 var loopback = servers.Interface{Name: "lo", Up: true, Running: true, Loopback: true, MTU: 65536,
@@ -92,6 +94,9 @@ func (d *Demo) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Sess
 	model, from := "7960", ""
 	if o.Plan != nil {
 		model, from = o.Plan.Model.Name, o.Plan.From
+		if from == "" {
+			from = d.unknownLoad(o.Library, o.Plan.Model)
+		}
 	}
 	m, err := upgrade.FindModel(model)
 	if err != nil {
@@ -111,9 +116,13 @@ func (d *Demo) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Sess
 		sess.Stop()
 		return nil, nil, fmt.Errorf("the demo's phone: %w", err)
 	}
-	after := d.BootAfter
-	if after == 0 {
-		after = demoBootAfter
+	d.mu.Lock()
+	ready := make(chan struct{})
+	d.ready = ready
+	d.mu.Unlock()
+	var after <-chan time.Time
+	if d.BootAfter > 0 {
+		after = time.After(d.BootAfter)
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	d.wg.Add(1)
@@ -133,7 +142,10 @@ func (d *Demo) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Sess
 			case <-pctx.Done():
 			}
 		}()
-		if err := sleep(pctx, after); err != nil {
+		select { // the phone powers on when the technician says the reset keys are done
+		case <-ready:
+		case <-after:
+		case <-pctx.Done():
 			return
 		}
 		res, err := phone.Run(pctx)
@@ -143,6 +155,33 @@ func (d *Demo) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Sess
 		d.record(res, err)
 	}()
 	return sess, events, nil
+}
+
+// PhoneReady powers the virtual phone on: the wizard calls it when the technician says
+// the reset is done (Enter on the Reset screen), as a real phone boots after its keys.
+// It does not block and may be called more than once.
+func (d *Demo) PhoneReady() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ready != nil {
+		select {
+		case <-d.ready:
+		default:
+			close(d.ready)
+		}
+	}
+}
+
+// unknownLoad is what the demo's phone runs when the plan does not know: Runs, or the
+// oldest load of the family at hand.
+func (d *Demo) unknownLoad(lib *firmware.Library, m upgrade.Model) string {
+	if d.Runs != "" || lib == nil {
+		return d.Runs
+	}
+	if loads := lib.ByFamily(m.Family); len(loads) > 0 {
+		return loads[0].ID
+	}
+	return ""
 }
 
 func (d *Demo) record(r Result, err error) {
