@@ -3,7 +3,28 @@ package main
 import (
 	"io"
 	"time"
+
+	"phoneflash/servers"
 )
+
+// newEventLines is serve's printer of events, one a line: JSON lines (escaped by
+// encoding/json), or text with control characters made visible: a file name or an
+// option 60 comes from anyone on the bench network, and "ESC ] 0 ; ... BEL" would
+// retitle the terminal.
+func newEventLines(w io.Writer, asJSON bool) *lineQueue {
+	if !asJSON {
+		w = servers.VisibleWriter(w)
+	}
+	return newLineQueue(w, outputQueue)
+}
+
+// eventLine is e as serve prints it.
+func eventLine(e servers.Event, asJSON bool) []byte {
+	if asJSON {
+		return append(e.JSON(), '\n')
+	}
+	return []byte(e.String() + "\n")
+}
 
 // lineQueue writes lines to w from its own goroutine, so that a terminal or a pipe that
 // does not read (stdout to a pipe nobody drains) holds up neither the servers nor the

@@ -204,8 +204,8 @@ func openFirmware(cmd string, paths []string, stderr io.Writer) (*firmware.Libra
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range lib.Problems {
-		fmt.Fprintf(stderr, "phoneflash %s: firmware %s: %s\n", cmd, p.Source, p.Error)
+	for _, p := range lib.Problems { // member names come from the archive
+		fmt.Fprintf(servers.VisibleWriter(stderr), "phoneflash %s: firmware %s: %s\n", cmd, p.Source, p.Error)
 	}
 	return lib, nil
 }
@@ -334,7 +334,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	// From here on nothing is written in place: a terminal or pipe that does not read
 	// must hold up neither the servers nor the exit (lineQueue).
-	out, notes := newLineQueue(stdout, outputQueue), newLineQueue(stderr, outputQueue)
+	out, notes := newEventLines(stdout, *jsonOut), newLineQueue(servers.VisibleWriter(stderr), outputQueue)
 	stopping := make(chan struct{}) // closed before the Session stops: output then waits for nobody
 	say := func(format string, a ...any) {
 		notes.Put(fmt.Appendf(nil, "phoneflash serve: "+format+"\n", a...), stopping)
@@ -364,10 +364,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		if e.Kind == servers.LogError { // at once, where a person looks, not only in the stream
 			say("%s", e.Msg)
 		}
-		line := append(e.JSON(), '\n')
-		if !*jsonOut {
-			line = []byte(e.String() + "\n")
-		}
+		line := eventLine(e, *jsonOut)
 		if e.Important() {
 			out.Put(line, stopping)
 		} else {
@@ -432,8 +429,8 @@ func runFirmware(args []string, stdout, stderr io.Writer) int {
 	}
 	if *asJSON {
 		err = firmware.WriteReportJSON(stdout, lib)
-	} else {
-		err = firmware.WriteReport(stdout, lib, *verbose)
+	} else { // names and .loads lines come from files anyone may have made
+		err = firmware.WriteReport(servers.VisibleWriter(stdout), lib, *verbose)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash firmware: %v\n", err)
@@ -496,7 +493,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		err = upgrade.WritePlanJSON(stdout, p)
 	} else {
-		err = upgrade.WritePlan(stdout, p)
+		err = upgrade.WritePlan(servers.VisibleWriter(stdout), p)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash plan: %v\n", err)
