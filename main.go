@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -533,68 +532,15 @@ func runModels(args []string, stdout, stderr io.Writer) int {
 }
 
 func runSimulate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("simulate", "--model M [--from LOAD] [--mac MAC] [--iface IF] [--server IP] [--dhcp-port N] [--tftp-port N] [--expect LOAD] [--json] [--realtime] [faults]",
-		"A virtual phone: it boots like the real one against any DHCP and TFTP server (ours, or\n"+
-			"dnsmasq and tftpd-hpa), reads its config, takes the load it names, flashes and reboots\n"+
-			"until it runs it. On loopback (the default) it unicasts DHCP to --server from a free port.\n"+
-			"With --iface it does real, broadcast DHCP on that interface (root; use a network namespace):\n"+
-			"the leased address is put on the interface only with --set-addr.\n"+
-			"Exit status: 0 when it runs the load the server's config names (and --expect), 1 when it\n"+
-			"gives up (it says why), 2 on bad usage.", stderr)
-	model := fs.String("model", "", "the phone model: "+strings.Join(upgrade.ModelNames(), ", "))
-	from := fs.String("from", "", "the load it runs at power-on (default unknown: it takes what it is told)")
-	macText := fs.String("mac", "", "its MAC address (default: random, in a Cisco OUI)")
-	iface := fs.String("iface", "", "boot on this interface with real DHCP (Linux, root) instead of loopback")
-	setAddr := fs.Bool("set-addr", false, "with --iface: put the leased address on the interface while it runs")
-	serverText := fs.String("server", "", "loopback: the DHCP server (default 127.0.0.1); --iface: unicast DHCP to it; --no-dhcp: the TFTP server")
-	noDHCP := fs.Bool("no-dhcp", false, "skip DHCP and read from --server straight away (checks a lone TFTP server)")
-	dhcpPort := fs.Int("dhcp-port", 67, "the DHCP server's port")
-	tftpPort := fs.Int("tftp-port", 69, "the TFTP server's port")
-	expect := fs.String("expect", "", "exit 1 unless it ends on this load")
-	asJSON := fs.Bool("json", false, "print one JSON object per action")
-	realtime := fs.Bool("realtime", false, "take a real phone's time (Java flash writes: minutes of silence)")
-	reset := fs.Bool("factory-reset", false, "just factory reset: a Java phone asks termNN.default.loads first")
-	blksize := fs.Int("blksize", 0, "ask for this TFTP block size (default none, as the phones do)")
-	maxBoots := fs.Int("max-boots", 0, "give up after this many boots (default 25)")
-	loops := fs.Int("loops", 0, "requests of a looping file before giving up (default 6)")
-	var faults sim.Faults
-	fs.StringVar(&faults.Refuse, "refuse", "", "fault: refuse this load (\"*\": any) as if its signature failed: the AUTH FAIL loop")
-	fs.StringVar(&faults.Missing, "missing", "", "fault: treat this file as absent, without asking for it: the phone loops on the manifest")
-	fs.Float64Var(&faults.Loss, "loss", 0, "fault: drop this percentage of received DHCP and TFTP datagrams")
-	seed := fs.Uint64("seed", 1, "seed of --loss")
-	fs.StringVar(&faults.PowerCut.File, "power-cut", "", "fault: lose power while receiving this file (\"*\": the first file of a load), then boot again")
-	fs.Int64Var(&faults.PowerCut.After, "power-cut-after", 0, "bytes received before the power goes (default: the first block)")
-	fs.IntVar(&faults.PowerCut.Times, "power-cuts", 1, "how many times the power goes")
+	fs := newFlagSet("simulate", sim.CommandSynopsis, sim.CommandHelp, stderr)
+	cmd := sim.NewCommand(fs)
 	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
-	faults.Seed = *seed
-	cfg := sim.Config{Model: *model, From: *from, FactoryReset: *reset, Iface: *iface, SetAddr: *setAddr,
-		NoDHCP: *noDHCP, DHCPPort: *dhcpPort, TFTPPort: *tftpPort, BlockSize: *blksize, Realtime: *realtime,
-		MaxBoots: *maxBoots, LoopTries: *loops, Faults: faults, Report: sim.Printer(stdout, *asJSON)}
-	var err error
-	switch {
-	case fs.NArg() > 0:
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case strings.TrimSpace(*model) == "":
-		err = errors.New("--model missing: e.g. phoneflash simulate --model 7960 --dhcp-port 6767 --tftp-port 6969")
-	case *dhcpPort < 1 || *dhcpPort > 65535 || *tftpPort < 1 || *tftpPort > 65535:
-		err = errors.New("--dhcp-port and --tftp-port take 1 to 65535")
-	}
-	if err == nil && *macText != "" {
-		var mac string
-		if mac, err = upgrade.NormalizeMAC(*macText); err == nil {
-			cfg.MAC, err = net.ParseMAC(mac)
-		}
-	}
-	if err == nil && *serverText != "" {
-		if cfg.Server = net.ParseIP(*serverText).To4(); cfg.Server == nil {
-			err = fmt.Errorf("--server %q: want an IPv4 address", *serverText)
-		}
-	}
 	var phone *sim.Phone
-	if err == nil {
-		phone, err = sim.New(cfg)
+	err := fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if fs.NArg() == 0 {
+		phone, err = cmd.Phone(stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash simulate: %v\n", err)
@@ -603,7 +549,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := phone.Run(ctx)
-	code, msg := sim.Verdict(res, err, *expect)
+	code, msg := sim.Verdict(res, err, cmd.Expect)
 	fmt.Fprintf(stderr, "phoneflash simulate: %s %s %s\n", res.Model, res.MAC, msg)
 	return code
 }
