@@ -8,7 +8,7 @@ package firmware
 // install on every model of it.
 type Family string
 
-// The families phoneflash knows (CISCO.md §1).
+// The families phoneflash knows (FACTS.md §1).
 const (
 	Family7940 Family = "7940/7960"
 	Family7911 Family = "7906/7911"
@@ -29,7 +29,7 @@ const (
 	MGCP Protocol = "MGCP"
 )
 
-// familyInfo is what phoneflash knows of a family (CISCO.md §1.2): its models and the
+// familyInfo is what phoneflash knows of a family (FACTS.md §1.2): its models and the
 // two-digit codes in its file names (jar41sip…, term61.default.loads). The first code is
 // the one load names use (SCCP41…, SIP11…). A wrong fact here is a one-line fix.
 type familyInfo struct {

@@ -89,7 +89,7 @@ func loadsFile(t testing.TB, name string, body []string, lineEnd string) genFile
 
 // javaSet is a Java phone's load: SCCPNN/SIPNN .loads, its components and the
 // termNN.default.loads of each model, with the body layout of the real ones
-// (CISCO.md §1.3: comments, #HARDWARE_COMP lines, trailing spaces, CRLF).
+// (FACTS.md §1.3: comments, #HARDWARE_COMP lines, trailing spaces, CRLF).
 func javaSet(t testing.TB, id, compVer string, terms []string, hwComp int, size sizer) []genFile {
 	_, proto, _, err := ParseID(id)
 	if err != nil {

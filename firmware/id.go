@@ -6,7 +6,7 @@ import (
 )
 
 // oddNames are 7940/7960 load names that do not follow the P003MMmmbbss pattern
-// (CISCO.md §1.1): the last SCCP release drops its build number from the name.
+// (FACTS.md §1.1): the last SCCP release drops its build number from the name.
 var oddNames = map[string]string{
 	"P0030801SR02": "8.1(2)SR2",
 }

@@ -14,12 +14,12 @@ import (
 // order, and the KEY=VALUE lines (LA_VERSION on 7940/7960) and #HARDWARE_COMP lines.
 type Manifest struct {
 	Name   string            // tag-14 own name of a signed file ("term41.default.loads"); "" when plain or absent
-	Signed bool              // the file starts with a signed-file header (CISCO.md §1.3)
+	Signed bool              // the file starts with a signed-file header (FACTS.md §1.3)
 	Files  []string          // the files the phone requests, in order
 	Meta   map[string]string // LA_VERSION=PAS30831 -> "LA_VERSION": "PAS30831"; "#HARDWARE_COMP_1 5" -> "HARDWARE_COMP_1": "5"; nil if none
 }
 
-// Tags of the signed-file header (CISCO.md §1.3; usecallmanagernz/certutils sgnfile).
+// Tags of the signed-file header (FACTS.md §1.3; usecallmanagernz/certutils sgnfile).
 const (
 	tagVersion   = 1
 	tagHeaderLen = 2

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// java41Body is term41.default.loads of 9.4(2)SR1 as CISCO.md §1.3 shows it: CRLF,
+// java41Body is term41.default.loads of 9.4(2)SR1 as FACTS.md §1.3 shows it: CRLF,
 // comments, a blank line and trailing spaces.
 var java41Body = []string{
 	"#",
@@ -26,7 +26,7 @@ var java41Body = []string{
 
 var java41Files = []string{"jar41sccp.9-4-2ES9.sbn", "cnu41.9-4-2ES9.sbn", "apps41.9-4-2ES9.sbn", "dsp41.9-4-2ES9.sbn", "cvm41sccp.9-4-2ES9.sbn"}
 
-// ciscoLayoutHeader builds a header byte for byte in the layout CISCO.md §1.3 dumps
+// ciscoLayoutHeader builds a header byte for byte in the layout FACTS.md §1.3 dumps
 // (other signer strings, zero signature), independent of WriteLoads.
 func ciscoLayoutHeader(name string) []byte {
 	h := []byte{0x01, 0x00, 0x02, 0x01, 0x01, 0x02, 0x00, 0x02, 0x00, 0x00}

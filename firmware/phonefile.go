@@ -15,7 +15,7 @@ import (
 // and tool state live (.ssh, .git, macOS "._" AppleDouble copies).
 
 // phoneFileName matches the names phones request besides the files a .loads lists
-// (CISCO.md §1-§2.3; upgrade/requests.go classifies the same requests): load images
+// (FACTS.md §1-§2.3; upgrade/requests.go classifies the same requests): load images
 // and manifests (.loads .sbn .sb2 .bin .sgn .zz), trust lists (.tlv), configs (.cnf,
 // .cnf.xml, gk<MAC>, and every other .xml: dial plans, ring lists, tones, dictionaries,
 // Desktops/List.xml), locale files (.jar .properties), ring tones (.raw), RINGLIST.DAT

@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-// rootFixture is a folder with the files phones ask for (CISCO.md §2.3), the 7940
+// rootFixture is a folder with the files phones ask for (FACTS.md §2.3), the 7940
 // seed chain, a case-mismatched Java set, a link out of the folder, and an overlay
 // file. It returns the library and the folder.
 func rootFixture(t testing.TB, dir string) *Library {

@@ -108,7 +108,7 @@ func (m *member) folder() string {
 }
 
 // maxPhoneFileSize bounds every file phoneflash serves. Phone files are a few MB (the
-// largest known, apps42.9-4-2ES9.sbn, is 4.6 MB; CISCO.md §1.2), and TFTP with 512-byte
+// largest known, apps42.9-4-2ES9.sbn, is 4.6 MB; FACTS.md §1.2), and TFTP with 512-byte
 // blocks cannot send more than 32 MiB without block-number rollover. Anything larger is
 // not a phone firmware file: refused at scan time, it is never inflated (a 900 MiB zip
 // member took 2.77 GB of memory for three transfers), and every member that is served

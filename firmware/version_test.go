@@ -39,7 +39,7 @@ func TestParseVersionBad(t *testing.T) {
 	}
 }
 
-// TestVersionOrder checks each list is strictly ascending (CISCO.md §4 relies on it).
+// TestVersionOrder checks each list is strictly ascending (FACTS.md §4 relies on it).
 func TestVersionOrder(t *testing.T) {
 	for _, chain := range [][]string{
 		{"8.3(3)", "8.5(2)", "9.4(2)SR3"},

@@ -13,12 +13,12 @@ import (
 )
 
 // DefaultCallManager is written as processNodeName when the caller names no address.
-// Phones want a callManagerGroup member even to upgrade (CISCO.md §7 [S: chaslinux]);
+// Phones want a callManagerGroup member even to upgrade (FACTS.md §7 [S: chaslinux]);
 // no call manager runs on a bench, and the phone's own loopback sends its registration
 // attempts nowhere.
 const DefaultCallManager = "127.0.0.1"
 
-// Call-control ports a callManager member lists (CISCO.md §7 [S: whizzy.org, staskobzar]).
+// Call-control ports a callManager member lists (FACTS.md §7 [S: whizzy.org, staskobzar]).
 const (
 	sccpPort = 2000
 	sipPort  = 5060
@@ -26,7 +26,7 @@ const (
 
 // XMLDefault generates XMLDefault.cnf.xml: the callManagerGroup a phone needs, and one
 // <loadInformationNNN model="..."> per XML ID of every given model, all naming load (an
-// ID without extension, CISCO.md §1.1). callManager "" means DefaultCallManager.
+// ID without extension, FACTS.md §1.1). callManager "" means DefaultCallManager.
 func XMLDefault(models []Model, load, callManager string) []byte {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
@@ -93,12 +93,12 @@ func escape(s string) string {
 }
 
 // OS79XXText generates OS79XX.TXT: the image name and CRLF, without the trailing space
-// of the official SIP 8.12 zip (CISCO.md §1.4: bug CSCdv19260 [S]; our TFTP lookup
+// of the official SIP 8.12 zip (FACTS.md §1.4: bug CSCdv19260 [S]; our TFTP lookup
 // trims whitespace anyway [U]).
 func OS79XXText(image string) []byte { return []byte(image + "\r\n") }
 
 // SIPDefault generates SIPDefault.cnf with image_version naming the load (an ID without
-// extension, CISCO.md §7 [V]).
+// extension, FACTS.md §7 [V]).
 func SIPDefault(imageVersion string) []byte {
 	return []byte("image_version: \"" + imageVersion + "\"\n")
 }
@@ -162,7 +162,7 @@ const (
 // LoadFromXML reads which load a phone of the model would take from an
 // XMLDefault.cnf.xml or SEP<MAC>.cnf.xml. It accepts <loadInformation> (the SEP form),
 // numbered <loadInformationNNN model="..."> and un-numbered <loadInformation
-// model="..."> (both seen in the wild, CISCO.md §7); the model's own XML ID beats a
+// model="..."> (both seen in the wild, FACTS.md §7); the model's own XML ID beats a
 // model name, which beats a plain element. Sloppy XML is read as far as it goes.
 func LoadFromXML(data []byte, model Model) (string, bool) {
 	d := xml.NewDecoder(bytes.NewReader(data))

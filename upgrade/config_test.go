@@ -67,7 +67,7 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 }
 
-// Forms seen in the wild (CISCO.md §7): numbered with a model name, un-numbered with a
+// Forms seen in the wild (FACTS.md §7): numbered with a model name, un-numbered with a
 // model name, the SEP form, wrong numbers with right names, sloppy XML.
 func TestLoadFromXMLForms(t *testing.T) {
 	const wild = `<?xml version="1.0"?>

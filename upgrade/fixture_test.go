@@ -19,7 +19,7 @@ type load struct {
 	missing []string // files it lists that are not written
 }
 
-// components is what a load lists, named as real loads name them (CISCO.md §1.1-1.3).
+// components is what a load lists, named as real loads name them (FACTS.md §1.1-1.3).
 func (l load) components() []string {
 	id := l.id
 	u := strings.ToUpper(id)

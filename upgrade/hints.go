@@ -8,7 +8,7 @@ import (
 	"phoneflash/firmware"
 )
 
-// symptomHint is one piece of advice for a phone showing a symptom (CISCO.md §4).
+// symptomHint is one piece of advice for a phone showing a symptom (FACTS.md §4).
 // {model} and {term} are replaced by the model name and its default-loads file.
 type symptomHint struct {
 	Symptom Symptom

@@ -8,7 +8,7 @@ import (
 	"phoneflash/firmware"
 )
 
-// Symptom is what a phone that needs rescuing shows (CISCO.md §4).
+// Symptom is what a phone that needs rescuing shows (FACTS.md §4).
 type Symptom int
 
 // Symptoms the planner knows.
@@ -388,7 +388,7 @@ func problemText(l *firmware.Load) string {
 }
 
 // how says what makes a phone running r take the step that leaves it running s
-// (CISCO.md §1.4, §4).
+// (FACTS.md §1.4, §4).
 func how(m Model, r running, s running) string {
 	if m.Java() {
 		h := "loadInformation in " + XMLDefaultName + " (and SEP<MAC>.cnf.xml) names it; after a factory reset " + m.DefaultLoads() + " does"

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Names of the files phoneflash generates (CISCO.md §1.4, §2, §7).
+// Names of the files phoneflash generates (FACTS.md §1.4, §2, §7).
 const (
 	XMLDefaultName = "XMLDefault.cnf.xml"
 	OS79XXName     = "OS79XX.TXT"
@@ -47,7 +47,7 @@ func (k RequestKind) String() string {
 }
 
 // ExpectedMiss reports whether "file not found" for this kind is normal on a bench
-// without CUCM (CISCO.md §2.1, §2.2: security files, a missing SEP file before the
+// without CUCM (FACTS.md §2.1, §2.2: security files, a missing SEP file before the
 // XMLDefault fallback, locale and ring files, the dial plan).
 func (k RequestKind) ExpectedMiss() bool {
 	switch k {
@@ -58,7 +58,7 @@ func (k RequestKind) ExpectedMiss() bool {
 }
 
 // classifiers: first match wins, so the specific patterns come before the generic ones.
-// Case-insensitive everywhere: phones and firmware disagree on case (CISCO.md §2.3).
+// Case-insensitive everywhere: phones and firmware disagree on case (FACTS.md §2.3).
 var classifiers = []struct {
 	re   *regexp.Regexp
 	kind RequestKind
@@ -109,7 +109,7 @@ func Classify(name string) RequestKind {
 }
 
 // sepDefault is the old 7940/7960 default config: asked for, never needed once
-// OS79XX.TXT names the image (CISCO.md §2.2 [S]).
+// OS79XX.TXT names the image (FACTS.md §2.2 [S]).
 var sepDefault = regexp.MustCompile(`(?i)^SEPDefault\.cnf(?:\.xml)?$`)
 
 // ExpectedMiss reports whether "file not found" for this request is normal: CTLSEP*,
@@ -204,7 +204,7 @@ func MACDigits(mac string) string {
 }
 
 // SEPName is the device config a Java or SCCP phone asks for: "SEP001E4A123456.cnf.xml"
-// (12 upper-case hex digits, as in every real trace, CISCO.md §2.3).
+// (12 upper-case hex digits, as in every real trace, FACTS.md §2.3).
 func SEPName(mac string) (string, error) { return macFileName("SEP", mac, ".cnf.xml") }
 
 // SIPName is the device config of a SIP 7940/7960: "SIP001E4A123456.cnf".

@@ -21,12 +21,12 @@ const (
 	FlashFormat  = "flash format"
 )
 
-// Conditions shared by every model: the reset forgets a hand-set TFTP server (CISCO.md
+// Conditions shared by every model: the reset forgets a hand-set TFTP server (FACTS.md
 // §4.1 [S: adrianandgenese.com; "Cisco7960 Setup with FreePBX"]).
 const condDHCPTFTP = "the reset erases a manually set TFTP server, so DHCP must give it: " +
 	"phoneflash's DHCP does (option 150), so start phoneflash before the reset"
 
-// legacyResets is the 7940/7960 factory reset (CISCO.md §5 [V: Cisco text quoted in
+// legacyResets is the 7940/7960 factory reset (FACTS.md §5 [V: Cisco text quoted in
 // supportforums 10985856 and ciscoknowledgebase.com; S: tracerts for the prompts]).
 // These phones have no flash-format sequence.
 func legacyResets() []Reset {
@@ -50,7 +50,7 @@ func legacyResets() []Reset {
 	}}
 }
 
-// javaResets are the factory reset and the flash format of the Java phones (CISCO.md §5:
+// javaResets are the factory reset and the flash format of the Java phones (FACTS.md §5:
 // [S: lparakhin, waynemerricks, sysop.ca, tickett; 7970: Cisco TAC K43691258]).
 // term is its default-loads stem; holdShows is what the model shows while # is held at power-on.
 func javaResets(model, term, holdShows string) []Reset {

@@ -309,7 +309,7 @@ func BenchmarkStage(b *testing.B) {
 }
 
 // With two loads' term files on disk, the served one is the staged step's, whatever
-// case the phone asks in (CISCO.md §9 item 3).
+// case the phone asks in (FACTS.md §9 item 3).
 func TestStagedTermFileWinsThroughRoot(t *testing.T) {
 	lib := sampleLib(t, "cmterm-7970_7971-sccp.8-5-2.zip", "cmterm-7970_7971-sip.9-4-2SR1-1")
 	p := mustPlan(t, lib, PlanRequest{Model: "7970", From: "SCCP70.8-2-1S", To: "SIP70.9-4-2SR1-1S"})

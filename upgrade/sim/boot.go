@@ -150,7 +150,7 @@ func (b *bootRun) decide() string {
 	}
 	// OS79XX.TXT switches protocol: an image whose first four characters differ from the
 	// running one's (P003 SCCP, P0S3 SIP, P0M3 MGCP) is loaded; a match leaves the choice
-	// to the protocol's own config (CISCO.md §1.4 [V]). A loader name is not a load.
+	// to the protocol's own config (FACTS.md §1.4 [V]). A loader name is not a load.
 	if s := b.selector; s != "" {
 		if f, proto, _, err := firmware.ParseID(s); err == nil && f == b.p.model.Family && proto != b.p.runningProtocol() {
 			load, from = s, "OS79XX.TXT"

@@ -182,7 +182,7 @@ func (c *dhcpClient) noAnswer(ctx context.Context, what string, err error) error
 
 // leaseFromACK reads the address and the TFTP server the way the phones do: option
 // 150 first (a 7941 logs "TFTP Svr set by opt150"), then 66, then siaddr, then the DHCP
-// server itself (a 7940 tries it when nothing else is given) — CISCO.md §6. The
+// server itself (a 7940 tries it when nothing else is given) — FACTS.md §6. The
 // precedence between 150 and 66 is unconfirmed [U].
 func leaseFromACK(ack *dhcpv4.DHCPv4) (lease, error) {
 	l := lease{IP: ack.YourIPAddr, Mask: ack.SubnetMask(), Server: ack.ServerIdentifier()}

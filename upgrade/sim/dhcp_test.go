@@ -77,7 +77,7 @@ func TestDHCPWhatThePhoneSends(t *testing.T) {
 		t.Fatalf("server saw %d messages, want DISCOVER then REQUEST", len(msgs))
 	}
 	for _, m := range msgs {
-		// The trailing NUL real phones send must reach the wire (CISCO.md §6).
+		// The trailing NUL real phones send must reach the wire (FACTS.md §6).
 		if got := string(m.Options.Get(dhcpv4.OptionClassIdentifier)); got != class {
 			t.Errorf("%s option 60 = %q, want %q", m.MessageType(), got, class)
 		}

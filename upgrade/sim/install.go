@@ -40,7 +40,7 @@ func (b *bootRun) newLoad(ctx context.Context) (bootEnd, error) {
 }
 
 // defaultLoads is the first request of a Java phone after a factory reset: its
-// termNN.default.loads, then every file it lists (CISCO.md §2.1).
+// termNN.default.loads, then every file it lists (FACTS.md §2.1).
 func (b *bootRun) defaultLoads(ctx context.Context) (bootEnd, error) {
 	name := b.p.model.DefaultLoads()
 	var m *firmware.Manifest
@@ -70,7 +70,7 @@ func (b *bootRun) defaultLoads(ctx context.Context) (bootEnd, error) {
 
 // installManifest takes a signed load: its .loads, then the files it lists. Java phones
 // take every component, then write flash; a 7940/7960 flashes the loader (.sbn),
-// reboots, and fetches the application (.sb2) in its next boot (CISCO.md §4.1).
+// reboots, and fetches the application (.sb2) in its next boot (FACTS.md §4.1).
 func (b *bootRun) installManifest(ctx context.Context, load string) (bootEnd, error) {
 	name := load + ".loads"
 	m, end, err := b.manifest(ctx, name, load)
@@ -118,7 +118,7 @@ func (b *bootRun) installManifest(ctx context.Context, load string) (bootEnd, er
 
 // secondStage is the boot after a 7940/7960 loader flash: the new loader fetches the
 // application the manifest listed. Without it the phone shows "Protocol Application
-// Invalid" (CISCO.md §4.1).
+// Invalid" (FACTS.md §4.1).
 func (b *bootRun) secondStage(ctx context.Context) (bootEnd, error) {
 	pl := b.p.st.pending
 	for _, f := range pl.files {
@@ -137,7 +137,7 @@ func (b *bootRun) secondStage(ctx context.Context) (bootEnd, error) {
 }
 
 // installImage takes a load the way a 7940/7960 image from before 5.0 does: the
-// unsigned .bin image alone (CISCO.md §2.2, §4.1 [V: Cisco doc 68244]).
+// unsigned .bin image alone (FACTS.md §2.2, §4.1 [V: Cisco doc 68244]).
 func (b *bootRun) installImage(ctx context.Context, load string) (bootEnd, error) {
 	name := load + ".bin"
 	ok, end, err := b.insist(ctx, name, nil)
@@ -214,7 +214,7 @@ func (b *bootRun) manifest(ctx context.Context, name, load string) (*firmware.Ma
 // fetchAll fetches a load's files in listed order, skipping those already on flash. A
 // file that does not come sends the phone back to the manifest, which it asks for
 // again before trying the file once more: the loop real phones show on a missing
-// component (CISCO.md §4.2 [S]).
+// component (FACTS.md §4.2 [S]).
 func (b *bootRun) fetchAll(ctx context.Context, manifest string, files []string) (bootEnd, error) {
 	again := func() (bootEnd, error) {
 		_, out, err := b.get(ctx, manifest, false, false)

@@ -596,7 +596,7 @@ func TestOS79XXSwitchesProtocol(t *testing.T) {
 		name, from, selector, want string
 		config                     map[string][]byte
 	}{
-		// SIP to SCCP: OS79XX.TXT names the SCCP image (community.cisco.com, CISCO.md §4.1).
+		// SIP to SCCP: OS79XX.TXT names the SCCP image (community.cisco.com, FACTS.md §4.1).
 		{"SIP to SCCP", "P0S3-8-12-00", "P00308000900", "P00308000900", map[string][]byte{"SIPDefault.cnf": upgrade.SIPDefault("P0S3-8-12-00")}},
 		// An SCCP phone after a reset reads it after XMLDefault; a P0S3 image differs in its first four characters.
 		{"SCCP to SIP", "P00308000900", "P0S3-8-12-00", "P0S3-8-12-00", map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00308000900")}},

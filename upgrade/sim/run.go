@@ -259,7 +259,7 @@ func (p *Phone) lease(ctx context.Context, tr *transport) (lease, error) {
 }
 
 // class is the option 60 the phone sends: a 7940/7960 on an image from before the
-// universal loader names no model (CISCO.md §6 [S]); every other sends the catalog's
+// universal loader names no model (FACTS.md §6 [S]); every other sends the catalog's
 // first form.
 func (p *Phone) class() string {
 	if p.oldImage() {

@@ -1,5 +1,5 @@
 // Package sim is a virtual Cisco 79xx phone. It boots against any DHCP and TFTP server
-// the way the real phone of its family does (CISCO.md §2; the request order is
+// the way the real phone of its family does (FACTS.md §2; the request order is
 // upgrade.BootRequests), reads what it gets (loadInformation, image_version, OS79XX.TXT,
 // .loads bodies), "flashes", "reboots", and goes on until it runs the load the server's
 // config names. It refuses what a real phone refuses (upgrade's gates and refusals) and
@@ -116,13 +116,13 @@ type flashState struct {
 	reverted     map[string]bool // loads the revert fault struck (lower case)
 }
 
-// pendingLoad is the second half of a two-stage 7940/7960 install (CISCO.md §4.1).
+// pendingLoad is the second half of a two-stage 7940/7960 install (FACTS.md §4.1).
 type pendingLoad struct {
 	load  string
 	files []string // what is still to fetch: the application .sb2
 }
 
-// ciscoOUIs are the prefixes seen on these phones (CISCO.md §6 [V]); a virtual phone
+// ciscoOUIs are the prefixes seen on these phones (FACTS.md §6 [V]); a virtual phone
 // draws its MAC from them so that it looks like one in every log.
 var ciscoOUIs = [][3]byte{
 	{0x00, 0x06, 0x53}, {0x00, 0x16, 0x46}, {0x00, 0x1f, 0x9e},

@@ -10,7 +10,7 @@ import (
 )
 
 // maxFile bounds what the phone accepts in one file: the largest 79xx file is 4.6 MB
-// (CISCO.md §1.2), so a server sending more is broken, not generous.
+// (FACTS.md §1.2), so a server sending more is broken, not generous.
 const maxFile = 64 << 20
 
 // ServerError is a TFTP ERROR packet the server answered with.
@@ -53,7 +53,7 @@ func (e *StallError) Error() string {
 var errPowerCut = errors.New("power cut")
 
 // tftpClient reads files the way a phone does: lock-step, one socket per transfer,
-// octet mode, no RFC 2347 options unless blksize is set (a 7940 sends none, CISCO.md §3).
+// octet mode, no RFC 2347 options unless blksize is set (a 7940 sends none, FACTS.md §3).
 // It is a raw client rather than pin/tftp's because the faults need packet-level
 // control: dropping received datagrams (loss) and going silent mid-file (power cut).
 type tftpClient struct {
@@ -69,7 +69,7 @@ type tftpClient struct {
 // fetch is one read request.
 type fetch struct {
 	name     string
-	extraNUL bool  // the 2000-era 7960 quirk (CISCO.md §3)
+	extraNUL bool  // the 2000-era 7960 quirk (FACTS.md §3)
 	cutAt    int64 // > 0: stop dead once this many bytes arrived (power cut)
 }
 

@@ -32,7 +32,7 @@ const scale = 2000
 // Flash writes take nine tenths of the silence the tracker accepts as normal for the
 // model (upgrade.Model.FlashQuiet: 4.5 of 5 minutes on Java phones), so a real-time
 // phone never looks stalled. The other real figures are our inference [I]: Java
-// bootloaders take "several minutes" before DHCP (CISCO.md §3 [S]), 7940/7960 boot in
+// bootloaders take "several minutes" before DHCP (FACTS.md §3 [S]), 7940/7960 boot in
 // well under one.
 func DefaultTiming(m upgrade.Model, realtime bool) Timing {
 	real := Timing{

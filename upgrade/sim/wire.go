@@ -114,7 +114,7 @@ func blockSizeOption(opts map[string]string) (int, error) {
 }
 
 // appendRRQ builds a read request in octet mode. extraNUL adds the stray 0x00 that
-// 2000-era 7960 images put after the mode (CISCO.md §3): a server must tolerate it.
+// 2000-era 7960 images put after the mode (FACTS.md §3): a server must tolerate it.
 func appendRRQ(dst []byte, name string, extraNUL bool, opts [][2]string) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, opRRQ)
 	dst = append(dst, name...)

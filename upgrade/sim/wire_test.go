@@ -57,7 +57,7 @@ func TestParsePacket(t *testing.T) {
 
 func TestAppendRRQ(t *testing.T) {
 	got := appendRRQ(nil, "OS79XX.TXT", true, nil)
-	// The 2000-era 7960 request: 20 bytes of TFTP payload, 2+11+6+1 (CISCO.md §3).
+	// The 2000-era 7960 request: 20 bytes of TFTP payload, 2+11+6+1 (FACTS.md §3).
 	if want := "\x00\x01OS79XX.TXT\x00octet\x00\x00"; string(got) != want || len(got) != 20 {
 		t.Errorf("got %q (%d bytes), want %q", got, len(got), want)
 	}
