@@ -55,6 +55,7 @@ func NewCommand(fs *flag.FlagSet) *Command {
 	fs.IntVar(&cfg.MaxBoots, "max-boots", 0, "give up after this many boots (default 25)")
 	fs.IntVar(&cfg.LoopTries, "loops", 0, "requests of a looping file before giving up (default 6)")
 	fs.StringVar(&faults.Refuse, "refuse", "", "fault: refuse this load (\"*\": any) as if its signature failed: the AUTH FAIL loop")
+	fs.BoolVar(&faults.Revert, "revert", false, "fault: after writing a load to flash, boot the old application again (once per load)")
 	fs.StringVar(&faults.Missing, "missing", "", "fault: treat this file as absent, without asking for it: the phone loops on the manifest")
 	fs.Float64Var(&faults.Loss, "loss", 0, "fault: drop this percentage of received DHCP and TFTP datagrams")
 	fs.Uint64Var(&faults.Seed, "seed", 1, "seed of --loss")
