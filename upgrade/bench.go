@@ -29,7 +29,7 @@ func (Bench) Check(cfg servers.Config) []*servers.Problem { return servers.Check
 // Probe looks for other DHCP servers on iface, asking as a Cisco phone would (a server
 // that answers only phones is found too).
 func (Bench) Probe(ctx context.Context, iface string) ([]servers.Offer, error) {
-	return servers.Probe(ctx, iface, servers.DefaultProbeWindow, "Cisco Systems, Inc. IP Phone")
+	return servers.Probe(ctx, iface, servers.DefaultProbeWindow, VendorClass)
 }
 
 // AddAddress runs `ip addr add CIDR dev IFACE` (Linux, root): the wizard offers it,

@@ -60,14 +60,19 @@ const (
 	javaFormatQuiet  = 10 * time.Minute
 )
 
+// VendorClass starts the DHCP option 60 of every phone we know (CISCO.md §6): the servers
+// answer only clients whose class starts with it, and the probe for other DHCP servers
+// asks with it, as a phone would.
+const VendorClass = "Cisco Systems, Inc. IP Phone"
+
 // cls builds the option 60 string a phone sends: "Cisco Systems, Inc. IP Phone CP-7941G"
 // plus a trailing NUL (CISCO.md §6, [V] for 7940/7941/7960 from wazo's comments; the NUL
 // on the other models is our inference [I] from those).
-func cls(model string) string { return "Cisco Systems, Inc. IP Phone CP-" + model + "G\x00" }
+func cls(model string) string { return VendorClass + " CP-" + model + "G\x00" }
 
 // oldLegacyClass is what pre-universal-loader 7940/7960 SCCP images send: no model in it
 // [S: voip-info "Single Step Upgrade"].
-const oldLegacyClass = "Cisco Systems, Inc. IP Phone\x00"
+const oldLegacyClass = VendorClass + "\x00"
 
 var (
 	legacyProtocols = []firmware.Protocol{firmware.SCCP, firmware.SIP, firmware.MGCP}
@@ -184,7 +189,7 @@ var classModel = regexp.MustCompile(`Phone (?:(79\d\d)|CP-(79\d\d)G?|CP-(\d{4}))
 // false for anything that is not one of our Cisco phones.
 func ModelFromClass(class string) (string, bool) {
 	c := strings.TrimSpace(strings.TrimRight(class, "\x00"))
-	if !strings.HasPrefix(c, "Cisco Systems") {
+	if !strings.HasPrefix(c, VendorClass) {
 		return "", false
 	}
 	if m := classModel.FindStringSubmatch(c); m != nil {

@@ -90,7 +90,7 @@ func (d *Demo) CompletePath(prefix string) []string {
 // starting load, just factory reset. The phone stops with the Session.
 func (d *Demo) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
 	o.Servers = servers.Config{Iface: loopback.Name, ServerIP: loopback.Addrs[0].Addr(),
-		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco", Lease: o.Servers.Lease}
+		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: upgrade.VendorClass, Lease: o.Servers.Lease}
 	model, from := "7960", ""
 	if o.Plan != nil {
 		model, from = o.Plan.Model.Name, o.Plan.From
