@@ -108,7 +108,7 @@ func (s *phoneState) libChanged(lib *firmware.Library) {
 	first := s.family == "" // the first build places the cursors on the presets
 	s.family = m.Family
 
-	from := []choice{{Value: "", Label: "unknown", Note: "plan from the oldest load: safe from anywhere"}}
+	from := []choice{{Value: "", Label: "unknown", Note: "learn it from the phone, bridge only if it proves older"}}
 	for _, l := range loads {
 		from = append(from, choice{Value: l.ID, Label: l.ID, Note: fmt.Sprintf("%s %s", l.Protocol, l.Version)})
 	}
@@ -300,6 +300,10 @@ func (m *Model) planLines(w int) []string {
 		from = "an unknown load"
 	}
 	head := fmt.Sprintf("Plan: %s for the %s, from %s to %s", plural(len(p.Steps), "step", "steps"), p.Model.Name, from, p.To)
+	if p.FromUnknown && len(p.Bridges) > 0 {
+		head = fmt.Sprintf("Plan for the %s, its load unknown: serve %s and learn from the phone; %s if it proves older",
+			p.Model.Name, p.To, plural(len(p.Bridges), "bridge", "bridges"))
+	}
 	if p.Symptom != upgrade.SymptomNone {
 		head += " (it " + p.Symptom.Describe() + ")"
 	}

@@ -99,3 +99,21 @@ func TestPhoneEnterOnTargetGoesToReady(t *testing.T) {
 		t.Fatalf("screen %v", m.Screen())
 	}
 }
+
+// Issue 8: with the load unknown the plan serves the target and learns from the phone;
+// the screen says so, and names the bridges an older phone would get.
+func TestPhoneUnknownLearnsFromThePhone(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name(), func(t *testing.T) {
+			tm := toPhone(t, Options{Model: "7960", To: "P0S3-8-12-00"}, sz)
+			press(tm, "enter") // runs now: unknown
+			press(tm, "enter") // shows: nothing wrong
+			waitFor(t, tm, "› Target")
+			m := final(t, tm)
+			if m.plan == nil || len(m.plan.Steps) != 1 || len(m.plan.Bridges) != 2 || !m.phoneOK() {
+				t.Fatalf("plan %+v", m.plan)
+			}
+			golden(t, m)
+		})
+	}
+}

@@ -200,11 +200,7 @@ func (m *Model) readyView(w, h int) string {
 			from = "an unknown load"
 		}
 		row("Phone", fmt.Sprintf("%s from %s to %s", p.Model.Name, from, p.To))
-		ids := make([]string, len(p.Steps))
-		for i, s := range p.Steps {
-			ids[i] = fmt.Sprintf("%d %s", i+1, s.ID)
-		}
-		row("Steps", strings.Join(ids, " → "))
+		row("Steps", p.Route("→"))
 	}
 	switch {
 	case m.run.logPath != "":

@@ -520,3 +520,22 @@ func TestPlanUnknownLearnsFromThePhone(t *testing.T) {
 		t.Fatalf("AUTH FAIL, load unknown: steps %q bridges %d", stepIDs(p), len(p.Bridges))
 	}
 }
+
+func TestPlanRoute(t *testing.T) {
+	legacy := openLib(t, testFirmware(t, legacySet...))
+	for _, tt := range []struct {
+		req  PlanRequest
+		want string
+	}{
+		{PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"}, "P00305000500 -> P00308000900 -> P0S3-8-12-00"},
+		{PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, "P0S3-8-12-00 (if it proves older: P00305000500 -> P00308000900 first)"},
+	} {
+		if got := mustPlan(t, legacy, tt.req).Route("->"); got != tt.want {
+			t.Errorf("%+v: Route = %q, want %q", tt.req, got, tt.want)
+		}
+	}
+	p := mustPlan(t, nil, PlanRequest{Model: "7942", To: "SIP42.9-4-2SR3-1S"})
+	if got := p.Route("→"); !strings.Contains(got, "(if it proves older: (a 7942 load between 8.3(3) and 8.5(2), e.g. SCCP42.8-5-2S) first)") {
+		t.Errorf("Route names no missing bridge: %q", got)
+	}
+}

@@ -296,3 +296,25 @@ func (b *textBuf) flush(w io.Writer) error {
 	}
 	return nil
 }
+
+// Route is the plan's steps in one line, for a banner or a summary row:
+// "P00305000500 -> P00308000900 -> P0S3-8-12-00", and with the load unknown the
+// bridges a phone that proves older takes: "P0S3-8-12-00 (if it proves older:
+// P00305000500 -> P00308000900 first)". A bridge not at hand is named by what it needs.
+func (p *Plan) Route(arrow string) string {
+	ids := func(steps []Step) string {
+		out := make([]string, len(steps))
+		for i, s := range steps {
+			out[i] = s.ID
+			if s.ID == "" {
+				out[i] = "(" + s.Missing + ")"
+			}
+		}
+		return strings.Join(out, " "+arrow+" ")
+	}
+	r := ids(p.Steps)
+	if len(p.Bridges) > 0 {
+		r += " (if it proves older: " + ids(p.Bridges) + " first)"
+	}
+	return r
+}
