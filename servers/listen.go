@@ -62,9 +62,9 @@ func (rc *resolved) listen() (*sockets, error) {
 	}
 	if !dhcpOnInterface {
 		s.close()
-		return nil, &Problem{Kind: SocketFailed,
-			Msg: fmt.Sprintf("DHCP: serving on one interface (%s) needs Linux, macOS or Windows: here the server would answer every network this machine is on", dev),
-			Fix: "run phoneflash on one of those, or give --no-dhcp and let the office DHCP point option 150 at " + rc.ServerIP.String()}
+		return nil, (&Problem{Kind: SocketFailed, Field: FieldNoDHCP,
+			Msg: fmt.Sprintf("DHCP: serving on one interface (%s) needs Linux, macOS or Windows: here the server would answer every network this machine is on", dev)}).
+			fixing("run phoneflash on one of those, or serve TFTP only (%s) and let the office DHCP point option 150 at "+rc.ServerIP.String(), FieldNoDHCP)
 	}
 	ifi, err := netInterface(dev)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 
 // openProbe: no way to probe here; say so rather than report a check not made.
 func openProbe(ifi *net.Interface) (probeSocket, error) {
-	return nil, &Problem{Kind: SocketFailed,
-		Msg: fmt.Sprintf("cannot look for other DHCP servers on %s: the probe needs Linux, macOS or Windows", ifi.Name),
-		Fix: "make sure by hand that nothing else hands out addresses on this cable, then start with --force"}
+	return nil, (&Problem{Kind: SocketFailed, Field: FieldForce,
+		Msg: fmt.Sprintf("cannot look for other DHCP servers on %s: the probe needs Linux, macOS or Windows", ifi.Name)}).
+		fixing("make sure by hand that nothing else hands out addresses on this cable, then start anyway (%s)", FieldForce)
 }

@@ -31,8 +31,7 @@ func openProbe(ifi *net.Interface) (probeSocket, error) {
 	c, err := listenIface(ifi, i.Addrs[0], dhcpClientPort, true)
 	if err != nil {
 		p := socketProblem("probe for other DHCP servers", netip.AddrPortFrom(i.Addrs[0].Addr(), dhcpClientPort), ifi.Name, err)
-		p.Fix += "; or make sure by hand that nothing else hands out addresses on this cable, then start with --force"
-		return nil, p
+		return nil, p.orFix("make sure by hand that nothing else hands out addresses on this cable, then start anyway (%s)", FieldForce)
 	}
 	return &udpProbe{c: c}, nil
 }

@@ -67,6 +67,18 @@ func (p *Problem) fixing(format string, fields ...Field) *Problem {
 	return p
 }
 
+// orFix adds another way out to p's fix ("...; or " format), naming fields as fixing does.
+func (p *Problem) orFix(format string, fields ...Field) *Problem {
+	prev := p.fixFormat
+	if prev == "" {
+		prev = strings.ReplaceAll(p.Fix, "%", "%%")
+	}
+	if prev != "" {
+		format = prev + "; or " + format
+	}
+	return p.fixing(format, append(p.fixFields, fields...)...)
+}
+
 // FixNaming is Fix with each setting it names worded by name: a flag on the command
 // line, a form field in the wizard. A nil name, or "" from it, keeps the plain words.
 func (p *Problem) FixNaming(name func(Field) string) string {
