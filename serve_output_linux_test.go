@@ -35,9 +35,9 @@ func TestServeStopsWithStdoutNobodyReads(t *testing.T) {
 	if _, err := unix.FcntlInt(stdout.Fd(), unix.F_SETPIPE_SZ, 4096); err != nil {
 		t.Fatal(err)
 	}
-	tftpPort := freeUDPPort(t)
+	tftpPort := freePort(t)
 	cmd := exec.Command(bin, "serve", "--iface", "lo", "--firmware", "testdata/firmware/7940-7960",
-		"--dhcp-port", strconv.Itoa(freeUDPPort(t)), "--tftp-port", strconv.Itoa(tftpPort), "--log", logFIFO)
+		"--dhcp-port", strconv.Itoa(freePort(t)), "--tftp-port", strconv.Itoa(tftpPort), "--log", logFIFO)
 	cmd.Stdout = stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -110,15 +110,4 @@ func TestServeStopsWithStdoutNobodyReads(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not exit within 10s of SIGINT with stdout to a pipe nobody reads")
 	}
-}
-
-// freeUDPPort is a UDP port free on loopback just now.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
 }
