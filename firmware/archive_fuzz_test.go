@@ -3,6 +3,7 @@ package firmware
 import (
 	"bytes"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,7 +56,7 @@ func FuzzOpenArchive(f *testing.F) {
 				if !m.served {
 					continue
 				}
-				r, size, _, err := lib.Root().Open(m.path)
+				r, size, _, err := lib.Root().Open(m.path, netip.Addr{})
 				if err != nil {
 					continue // damaged: refused with the reason
 				}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func TestHardLinkMember(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, size, _, err := lib.Root().Open(dsp)
+		r, size, _, err := lib.Root().Open(dsp, netip.Addr{})
 		if err != nil {
 			t.Fatalf("gz %v: %v", gz, err)
 		}

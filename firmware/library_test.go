@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
@@ -270,24 +271,24 @@ func TestSymlinks(t *testing.T) {
 		t.Errorf("loads: %v", lib.Loads)
 	}
 	root := lib.Root()
-	r, size, name, err := root.Open("inside.bin")
+	r, size, name, err := root.Open("inside.bin", netip.Addr{})
 	if err != nil || size != int64(len("old image")) || name != "inside.bin" {
 		t.Fatalf("link inside: %v %d %q", err, size, name)
 	}
 	r.Close()
-	if r, size, _, err := root.Open("absolute.bin"); err != nil || size != int64(len("old image")) {
+	if r, size, _, err := root.Open("absolute.bin", netip.Addr{}); err != nil || size != int64(len("old image")) {
 		t.Errorf("absolute link inside the folder: %v", err)
 	} else {
 		r.Close()
 	}
 	for _, req := range []string{"escape.sbn", "/ESCAPE.SBN"} {
-		_, _, _, err = root.Open(req)
+		_, _, _, err = root.Open(req, netip.Addr{})
 		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "leaves the firmware folder") {
 			t.Errorf("%s: %v", req, err)
 		}
 	}
 	for _, req := range []string{"outdir/secret.sbn", "secret.sbn", "up/etc/passwd", "pipe.loads", "dangling"} {
-		if _, _, _, err := root.Open(req); err == nil {
+		if _, _, _, err := root.Open(req, netip.Addr{}); err == nil {
 			t.Errorf("%s was served", req)
 		}
 	}
@@ -319,7 +320,7 @@ func TestArchiveFormats(t *testing.T) {
 		}
 		set := bodies[filepath.ToSlash(rel)]
 		for _, f := range ld.Files {
-			r, size, resolved, err := lib.Root().Open(f.Name)
+			r, size, resolved, err := lib.Root().Open(f.Name, netip.Addr{})
 			if err != nil {
 				t.Fatalf("%s: %v", f.Name, err)
 			}
@@ -363,7 +364,7 @@ func TestArchiveFormats(t *testing.T) {
 	if len(lib.Loads) != 1 || !lib.Loads[0].Complete() {
 		t.Fatalf("deflated zip: %+v %v", lib.Loads, lib.Problems)
 	}
-	r, size, resolved, err := lib.Root().Open("apps42.sbn")
+	r, size, resolved, err := lib.Root().Open("apps42.sbn", netip.Addr{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +377,7 @@ func TestArchiveFormats(t *testing.T) {
 	damaged[bytes.Index(damaged, []byte("deep/apps42.sbn"))+len("deep/apps42.sbn")+40] ^= 0xff
 	writeFile(t, zipPath, string(damaged))
 	lib, _ = Open(zipPath)
-	if _, _, _, err := lib.Root().Open("apps42.sbn"); err == nil || lib.Err() != nil {
+	if _, _, _, err := lib.Root().Open("apps42.sbn", netip.Addr{}); err == nil || lib.Err() != nil {
 		t.Errorf("a damaged deflated member was served (%v, scan %v)", err, lib.Err())
 	}
 }
@@ -418,7 +419,7 @@ func TestOpenFS(t *testing.T) {
 			}
 		}
 		for _, name := range []string{"P0S3-8-12-00.sb2", "jar41sip.9-4-2ES26.sbn", "cnu70.8-5-2TH1-9.sbn", "term61.default.loads"} {
-			r, size, _, err := lib.Root().Open(name)
+			r, size, _, err := lib.Root().Open(name, netip.Addr{})
 			if err != nil {
 				t.Fatalf("%T: %s: %v", fsys, name, err)
 			}
@@ -461,7 +462,7 @@ func TestDuplicates(t *testing.T) {
 	if !strings.Contains(report.String(), "1 load, 1 complete.") {
 		t.Errorf("report:\n%s", report.String())
 	}
-	r, size, _, _ := lib.Root().Open("P00308000900.sb2")
+	r, size, _, _ := lib.Root().Open("P00308000900.sb2", netip.Addr{})
 	r.Close()
 	if size == 10 {
 		t.Error("the second source won")
@@ -581,7 +582,7 @@ func TestZipUnreadableMembers(t *testing.T) {
 	if ld == nil || ld.Complete() || ld.Files[1].Status != FileUnreadable || ld.Files[2].Status != FileUnreadable {
 		t.Fatalf("load: %+v", ld)
 	}
-	if _, _, _, err := lib.Root().Open("apps42.sbn"); err == nil || !strings.Contains(err.Error(), "compression method 12") {
+	if _, _, _, err := lib.Root().Open("apps42.sbn", netip.Addr{}); err == nil || !strings.Contains(err.Error(), "compression method 12") {
 		t.Errorf("serving an unreadable member: %v", err)
 	}
 }

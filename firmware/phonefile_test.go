@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -69,7 +70,7 @@ func TestServesOnlyPhoneFiles(t *testing.T) {
 	root := lib.Root()
 	for _, req := range []string{"id_rsa", ".ssh/id_rsa", "authorized_keys.xml", ".bashrc", ".hidden.sbn", "shadow", "notes.txt",
 		"screenshot.png", "Pictures/screenshot.png", "tax.pdf", "readme-for-humans.txt", "._apps42.sbn", "config", ".git/config"} {
-		r, _, resolved, err := root.Open(req)
+		r, _, resolved, err := root.Open(req, netip.Addr{})
 		if err == nil {
 			r.Close()
 			t.Errorf("%s served as %s", req, resolved)
@@ -77,7 +78,7 @@ func TestServesOnlyPhoneFiles(t *testing.T) {
 			t.Errorf("%s: %v, want not found (a refusal would tell it is there)", req, err)
 		}
 	}
-	if r, _, resolved, err := root.Open("P0S3-8-12-00.sb2"); err != nil || resolved != "firmware/P0S3-8-12-00.sb2" {
+	if r, _, resolved, err := root.Open("P0S3-8-12-00.sb2", netip.Addr{}); err != nil || resolved != "firmware/P0S3-8-12-00.sb2" {
 		t.Errorf("the load's file: %s %v", resolved, err)
 	} else {
 		r.Close()
@@ -85,7 +86,7 @@ func TestServesOnlyPhoneFiles(t *testing.T) {
 	for _, req := range []string{"OS79XX.TXT", "RINGLIST.DAT", "dialplan.xml", "SEP001646CB4791.cnf.xml", "SIP001646CB4791.cnf",
 		"gk001646CB4791", "CTLSEP001646CB4791.tlv", "English_United_States/mk-sip.jar", "Desktops/320x212x12/List.xml",
 		"Desktops/320x212x12/beach.png", "Analog1.raw", "SEPDefault.cnf", "XMLDefault.cnf.xml", "P00303010102.bin", "apps42.sbn"} {
-		r, _, _, err := root.Open(req)
+		r, _, _, err := root.Open(req, netip.Addr{})
 		if err != nil {
 			t.Errorf("phone file %s: %v", req, err)
 			continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"path"
 	"slices"
 	"strings"
@@ -21,11 +22,13 @@ type Root struct {
 
 	mu      sync.RWMutex
 	overlay map[string]overlayFile // lower-case clean name -> file
+	owners  map[string]netip.Addr  // owner -> the one client address its files go to
 }
 
 type overlayFile struct {
-	name string
-	data []byte // never changed once set: readers share it
+	name  string
+	data  []byte // never changed once set: readers share it
+	owner string // "": served to anyone; else only to owners[owner]
 }
 
 // RequestError is a request the Root cannot serve. It wraps fs.ErrNotExist (not
@@ -58,13 +61,15 @@ const maxNameLen = 255
 // then the full path inside a source, then the base name (or path tail) in any
 // source; exact case before any case; the first source given on a tie. It returns
 // the file's own reader, its size and the name it resolved to (the path inside its
-// source, or the overlay name).
-func (r *Root) Open(name string) (io.ReadSeekCloser, int64, string, error) {
+// source, or the overlay name). client is the address asking (the zero Addr when
+// unknown): an owned overlay file exists only for its owner's address; to any other
+// client it is not there at all, and the name resolves as if it had never been set.
+func (r *Root) Open(name string, client netip.Addr) (io.ReadSeekCloser, int64, string, error) {
 	req, err := cleanRequest(name)
 	if err != nil {
 		return nil, 0, "", err
 	}
-	if f, ok := r.lookupOverlay(req); ok {
+	if f, ok := r.lookupOverlay(req, client); ok {
 		return readSeekNopCloser{bytes.NewReader(f.data)}, int64(len(f.data)), f.name, nil
 	}
 	m := r.lib.resolve(req)
@@ -81,24 +86,48 @@ func (r *Root) Open(name string) (io.ReadSeekCloser, int64, string, error) {
 	return rc, size, m.path, nil
 }
 
-func (r *Root) lookupOverlay(req string) (overlayFile, bool) {
+func (r *Root) lookupOverlay(req string, client netip.Addr) (overlayFile, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	f, ok := r.overlay[strings.ToLower(req)]
+	if ok && f.owner != "" {
+		a, known := r.owners[f.owner]
+		ok = known && client.IsValid() && a == client.Unmap()
+	}
 	return f, ok
 }
 
 // Set adds or replaces a generated file in the overlay (a copy of data is kept).
 // Transfers already reading the previous version finish with it.
-func (r *Root) Set(name string, data []byte) {
+func (r *Root) Set(name string, data []byte) { r.SetOwned(name, data, "") }
+
+// SetOwned is Set for a file only one client may read: the one whose address Own gives
+// owner (an opaque key; phoneflash uses a phone's MAC). Until Own names the address,
+// nobody may.
+func (r *Root) SetOwned(name string, data []byte, owner string) {
 	n := overlayName(name)
-	f := overlayFile{name: n, data: bytes.Clone(data)}
+	f := overlayFile{name: n, data: bytes.Clone(data), owner: owner}
 	if f.data == nil {
 		f.data = []byte{}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.overlay[strings.ToLower(n)] = f
+}
+
+// Own ties owner to the one client address its files are served to; the zero Addr
+// unties it (its files then go to nobody). A later call replaces the address.
+func (r *Root) Own(owner string, client netip.Addr) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !client.IsValid() {
+		delete(r.owners, owner)
+		return
+	}
+	if r.owners == nil {
+		r.owners = map[string]netip.Addr{}
+	}
+	r.owners[owner] = client.Unmap()
 }
 
 // Remove drops a generated file from the overlay; the disk's file, if any, shows again.

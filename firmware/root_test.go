@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,7 +112,7 @@ func TestRootGoodNames(t *testing.T) {
 		{"XMLDefault.cnf.xml", "XMLDefault.cnf.xml", "<Default/>"},
 		{"/xmldefault.cnf.xml\x00", "XMLDefault.cnf.xml", "<Default/>"},
 	} {
-		r, size, resolved, err := root.Open(c.req)
+		r, size, resolved, err := root.Open(c.req, netip.Addr{})
 		if err != nil {
 			t.Errorf("%q: %v", c.req, err)
 			continue
@@ -174,7 +175,7 @@ func TestRootHostileNames(t *testing.T) {
 		t.Fatalf("only %d hostile names", len(cases))
 	}
 	for _, c := range cases {
-		r, _, _, err := root.Open(c.req)
+		r, _, _, err := root.Open(c.req, netip.Addr{})
 		if r != nil {
 			r.Close()
 		}
@@ -189,7 +190,7 @@ func TestRootHostileNames(t *testing.T) {
 	}
 	// Names that only look odd are simply not there.
 	for _, req := range []string{"outdir/secret.sbn", "secret.sbn", "%2e%2e/x", "....", "...\\x", "etc/passwd", "/etc/passwd", "7940-7960"} {
-		_, _, _, err := root.Open(req)
+		_, _, _, err := root.Open(req, netip.Addr{})
 		if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "file not found: ") {
 			t.Errorf("%q: %v, want not found", req, err)
 		}
@@ -202,7 +203,7 @@ func TestRootOverlay(t *testing.T) {
 	root.Set("/OS79XX.TXT", data)
 	data[0] = 'X' // the overlay keeps its own copy
 	read := func(name string) string {
-		r, _, _, err := root.Open(name)
+		r, _, _, err := root.Open(name, netip.Addr{})
 		if err != nil {
 			return err.Error()
 		}
@@ -221,7 +222,7 @@ func TestRootOverlay(t *testing.T) {
 		t.Errorf("after Remove: %q", got)
 	}
 	root.Set("SEP00AABBCCDDEE.cnf.xml", nil)
-	if r, size, _, err := root.Open("SEP00AABBCCDDEE.cnf.xml"); err != nil || size != 0 {
+	if r, size, _, err := root.Open("SEP00AABBCCDDEE.cnf.xml", netip.Addr{}); err != nil || size != 0 {
 		t.Errorf("empty overlay file: %d %v", size, err)
 	} else {
 		r.Close()
@@ -257,7 +258,7 @@ func TestRootConcurrent(t *testing.T) {
 		readers.Go(func() {
 			for range 300 {
 				name := []string{"XMLDefault.cnf.xml", "P0S3-8-12-00.sb2", "/xmldefault.cnf.xml", "SEP000000000001.cnf.xml"}[i%4]
-				r, size, _, err := root.Open(name)
+				r, size, _, err := root.Open(name, netip.Addr{})
 				if err != nil {
 					t.Errorf("%s: %v", name, err)
 					return
@@ -296,7 +297,7 @@ func FuzzRootOpen(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, req string) {
-		r, size, resolved, err := root.Open(req)
+		r, size, resolved, err := root.Open(req, netip.Addr{})
 		if err != nil {
 			if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, fs.ErrNotExist) {
 				t.Fatalf("%q: error %v wraps neither ErrPermission nor ErrNotExist", req, err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func TestOversizeMember(t *testing.T) {
 		if p := strings.Join(ld.Problems, "\n"); !strings.Contains(p, c.file) || !strings.Contains(p, "not a phone firmware file") {
 			t.Errorf("%s: problems %q", c.id, ld.Problems)
 		}
-		r, _, _, err := lib.Root().Open(c.file)
+		r, _, _, err := lib.Root().Open(c.file, netip.Addr{})
 		if err == nil {
 			r.Close()
 			t.Errorf("%s served", c.file)
@@ -95,7 +96,7 @@ func TestInflatedOnce(t *testing.T) {
 	opens := countOpens(lib, kindTarGz)
 	ld := lib.Find("SIP41.9-4-2SR3-1S")
 	read := func(name string) []byte {
-		r, size, _, err := lib.Root().Open(name)
+		r, size, _, err := lib.Root().Open(name, netip.Addr{})
 		if err != nil {
 			t.Error(err)
 			return nil
@@ -138,7 +139,7 @@ func TestInflatedOnce(t *testing.T) {
 	opens = countOpens(lib, kindZip)
 	for range 3 {
 		if data := func() []byte {
-			r, _, _, err := lib.Root().Open("apps42.sbn")
+			r, _, _, err := lib.Root().Open("apps42.sbn", netip.Addr{})
 			if err != nil {
 				t.Fatal(err)
 			}

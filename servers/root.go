@@ -1,6 +1,9 @@
 package servers
 
-import "io"
+import (
+	"io"
+	"net/netip"
+)
 
 // Root is what the TFTP server serves. It resolves a requested name (as the client sent
 // it: leading '/', backslashes, any case, trailing NUL or spaces) to one file.
@@ -10,6 +13,9 @@ import "io"
 // fs.ErrNotExist for a name that is simply not there (reported as tftp.missing) and
 // fs.ErrPermission for a name that is refused (reported as tftp.denied, by default as
 // leaving the root; a Refusal names its own reason). The error text goes to the client.
+//
+// client is the address the request came from: a Root may serve a file to one client
+// only, and tell every other one it is not there.
 type Root interface {
-	Open(name string) (r io.ReadSeekCloser, size int64, resolved string, err error)
+	Open(name string, client netip.Addr) (r io.ReadSeekCloser, size int64, resolved string, err error)
 }

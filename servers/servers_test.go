@@ -78,7 +78,7 @@ func TestContextEndStopsServers(t *testing.T) {
 
 type emptyRoot struct{}
 
-func (emptyRoot) Open(name string) (io.ReadSeekCloser, int64, string, error) {
+func (emptyRoot) Open(string, netip.Addr) (io.ReadSeekCloser, int64, string, error) {
 	return nil, 0, "", fs.ErrNotExist
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,7 +109,8 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 		return errStopping
 	}
 
-	r, size, resolved, err := t.root.Open(asked)
+	client, _ := netip.AddrFromSlice(ra.IP)
+	r, size, resolved, err := t.root.Open(asked, client.Unmap())
 	if err != nil {
 		return t.refuse(tr, err)
 	}

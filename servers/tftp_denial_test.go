@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,14 +29,14 @@ func (h hiddenRefusal) Error() string {
 func (h hiddenRefusal) Unwrap() error        { return fs.ErrPermission }
 func (h hiddenRefusal) DeniedReason() string { return servers.DeniedHidden }
 
-func (r refusingRoot) Open(name string) (io.ReadSeekCloser, int64, string, error) {
+func (r refusingRoot) Open(name string, client netip.Addr) (io.ReadSeekCloser, int64, string, error) {
 	switch name {
 	case "locked.bin":
 		return nil, 0, "", fmt.Errorf("open locked.bin: %w", &fs.PathError{Op: "open", Path: "/fw/locked.bin", Err: syscall.EACCES})
 	case ".ssh/id_rsa":
 		return nil, 0, "", hiddenRefusal{name}
 	}
-	return r.DirRoot.Open(name)
+	return r.DirRoot.Open(name, client)
 }
 
 // loopbackClient is a UDP socket on ip (a 127/8 address), closed with the test.

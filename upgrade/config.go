@@ -64,6 +64,12 @@ func writeCallManagerGroup(b *bytes.Buffer, in, callManager string) {
 	if callManager == "" {
 		callManager = DefaultCallManager
 	}
+	writeMember(b, in, callManager, sipPort)
+}
+
+// writeMember writes the callManagerGroup of one member, host, whose SIP side listens
+// on sip (a line's registrar, FACTS.md §11.2).
+func writeMember(b *bytes.Buffer, in, host string, sip int) {
 	lines := []string{
 		"<callManagerGroup>",
 		"  <members>",
@@ -71,9 +77,9 @@ func writeCallManagerGroup(b *bytes.Buffer, in, callManager string) {
 		"      <callManager>",
 		"        <ports>",
 		"          <ethernetPhonePort>" + strconv.Itoa(sccpPort) + "</ethernetPhonePort>",
-		"          <sipPort>" + strconv.Itoa(sipPort) + "</sipPort>",
+		"          <sipPort>" + strconv.Itoa(sip) + "</sipPort>",
 		"        </ports>",
-		"        <processNodeName>" + escape(callManager) + "</processNodeName>",
+		"        <processNodeName>" + escape(host) + "</processNodeName>",
 		"      </callManager>",
 		"    </member>",
 		"  </members>",

@@ -103,19 +103,29 @@ func openLib(t testing.TB, paths ...string) *firmware.Library {
 
 // memOverlay records what Stage does, like firmware.Root's overlay.
 type memOverlay struct {
-	mu    sync.Mutex
-	files map[string][]byte
-	sets  int
+	mu     sync.Mutex
+	files  map[string][]byte
+	owners map[string]string // name -> owner, for owned files
+	sets   int
 }
 
-func (o *memOverlay) Set(name string, data []byte) {
+func (o *memOverlay) Set(name string, data []byte) { o.SetOwned(name, data, "") }
+
+func (o *memOverlay) SetOwned(name string, data []byte, owner string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.files == nil {
-		o.files = map[string][]byte{}
+		o.files, o.owners = map[string][]byte{}, map[string]string{}
 	}
 	o.files[name] = data
+	o.owners[name] = owner
 	o.sets++
+}
+
+func (o *memOverlay) owner(name string) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.owners[name]
 }
 
 func (o *memOverlay) Remove(name string) {

@@ -100,6 +100,9 @@ type Plan struct {
 	// Session sets it to the server's address. "" means DefaultCallManager.
 	CallManager string
 
+	// Line is line 1 the SIP target registers with (SetLine checks it); nil writes none.
+	Line *LineSettings
+
 	stage *stageState // what Stage wrote last, and file contents read ahead
 }
 

@@ -38,6 +38,10 @@ type PhoneReport struct {
 	Learned string `json:"learned,omitempty"`
 	// NotKept: times it took a load and booted its old application again.
 	NotKept int `json:"did_not_keep,omitempty"`
+	// Line: the SIP line written into its config ("line 1001 written"), never the
+	// password; LineRead: the phone fetched that config.
+	Line     string `json:"line,omitempty"`
+	LineRead bool   `json:"line_read,omitempty"`
 }
 
 // StepReport is one step of one phone.
@@ -62,6 +66,7 @@ func (s *Session) Report(now time.Time) Report {
 		pr := PhoneReport{MAC: ph.MAC, IP: ph.IP, Model: ph.Model, After: ph.FinalLoad, Done: ph.Phase == PhaseDone,
 			Retries: ph.Retries, Failures: ph.Failures, Already: ph.AlreadyRan, Learned: ph.Learned, NotKept: ph.NotKept}
 		pr.Before = r.From
+		pr.Line, pr.LineRead = s.lineReport(ph.MAC)
 		if ph.AlreadyRan {
 			pr.Before = ph.FinalLoad // the phone said so itself
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +40,8 @@ type Session struct {
 	mu      sync.Mutex // guards tracker (read by Phones from the UI goroutine)
 	tracker *Tracker
 
-	lastStep map[string]string // mac -> load staged for it ("" = the shared files); guarded by mu once follow runs
+	lastStep map[string]string       // mac -> load staged for it ("" = the shared files); guarded by mu once follow runs
+	lines    map[string]*lineWritten // mac -> the line staged for it; guarded by mu
 
 	logDone func() error // waits for the log writer; nil without a log
 	logErr  error
@@ -81,7 +84,7 @@ func New(o Options) *Session {
 		lib = &firmware.Library{}
 	}
 	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus(), out: servers.NewBus(),
-		lastStep: map[string]string{}, start: o.Now(), cancel: func() {}}
+		lastStep: map[string]string{}, lines: map[string]*lineWritten{}, start: o.Now(), cancel: func() {}}
 	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
 	if o.Log != nil {
 		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log) // ends when Stop closes out
@@ -137,8 +140,10 @@ func (s *Session) follow(events <-chan servers.Event) {
 			if !ok {
 				return
 			}
+			s.ownLease(ev)
 			s.mu.Lock()
 			derived := s.tracker.Observe(&ev)
+			s.lineRead(ev)
 			s.mu.Unlock()
 			s.out.Publish(ev)
 			for _, d := range derived {
@@ -172,6 +177,51 @@ func (s *Session) stageStep(st Step, mac string) {
 		return
 	}
 	s.lastStep[mac] = st.ID
+	if name := p.LineFile(st, mac); name != "" && mac != "" {
+		s.lines[mac] = &lineWritten{file: name, said: p.Line.Written()}
+	}
+}
+
+// lineWritten is a line staged for one phone: what the report says of it.
+type lineWritten struct {
+	file string // the owned file that carries it
+	said string // "line 1001 written": never the password
+	read bool   // the phone fetched the file
+}
+
+// ownLease ties a phone's owned files (its line config, with the password) to the
+// address it leased, so that TFTP serves them to that address alone; a release or a
+// decline unties them.
+func (s *Session) ownLease(ev servers.Event) {
+	mac, err := NormalizeMAC(ev.MAC)
+	if err != nil {
+		return
+	}
+	switch ev.Kind {
+	case servers.DHCPAck:
+		if ip, err := netip.ParseAddr(ev.IP); err == nil {
+			s.root.Own(mac, ip)
+		}
+	case servers.DHCPRelease, servers.DHCPDecline:
+		s.root.Own(mac, netip.Addr{})
+	}
+}
+
+// lineRead notes a phone's fetch of its line file; s.mu held.
+func (s *Session) lineRead(ev servers.Event) {
+	if l := s.lines[ev.MAC]; l != nil && ev.Kind == servers.TFTPDone && strings.EqualFold(ev.File, l.file) {
+		l.read = true
+	}
+}
+
+// lineReport is what the report says of the line staged for mac: "" when none.
+func (s *Session) lineReport(mac string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l := s.lines[mac]; l != nil {
+		return l.said, l.read
+	}
+	return "", false
 }
 
 // Subscribe returns the Session's events from now on (see servers.Bus.Subscribe).

@@ -162,7 +162,7 @@ func BenchmarkStageNextStep(b *testing.B) {
 	next := []byte(s.Plan().Steps[1].ID)
 	sep, _ := SEPName(mac)
 	read := func() []byte {
-		r, _, _, err := s.Root().Open(sep)
+		r, _, _, err := s.Root().Open(sep, netip.Addr{})
 		if err != nil {
 			return nil
 		}

@@ -13,6 +13,10 @@ import (
 // the firmware, which is never written (firmware.Root satisfies it).
 type Overlay interface {
 	Set(name string, data []byte)
+	// SetOwned adds a file served only to the client the overlay ties to owner (a
+	// phone's MAC: the Session ties it to the phone's lease); anyone else is told it
+	// is not there.
+	SetOwned(name string, data []byte, owner string)
 	Remove(name string)
 }
 
@@ -20,6 +24,9 @@ type Overlay interface {
 type StagedFile struct {
 	Name string
 	Data []byte
+	// Owner is the MAC of the only phone the file may be served to ("" = any): its
+	// line password is inside.
+	Owner string
 }
 
 // Stage writes into ov everything a phone needs to take step (0-based): XMLDefault.cnf.xml;
@@ -49,7 +56,11 @@ func (p *Plan) StageStep(ov Overlay, s Step, mac string) ([]string, error) {
 	now := make(map[string]bool, len(files))
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		ov.Set(f.Name, f.Data)
+		if f.Owner != "" {
+			ov.SetOwned(f.Name, f.Data, f.Owner)
+		} else {
+			ov.Set(f.Name, f.Data)
+		}
 		now[f.Name] = true
 		names = append(names, f.Name)
 	}
@@ -108,21 +119,32 @@ func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
 		return nil, fmt.Errorf("stage %s: %s", orText(s.ID, "a step"), s.Missing)
 	}
 	family := FamilyModels(p.Model.Family)
-	files := []StagedFile{{XMLDefaultName, XMLDefault(family, s.ID, p.CallManager)}}
+	files := []StagedFile{{Name: XMLDefaultName, Data: XMLDefault(family, s.ID, p.CallManager)}}
+	line := p.lineFor(s)
 	if mac != "" {
-		name, err := SEPName(mac)
+		device, err := p.deviceFiles(s, mac, line)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s: %w", s.ID, err)
 		}
-		files = append(files, StagedFile{name, DeviceConfig(p.Model, s.ID, s.Protocol, p.CallManager)})
+		files = append(files, device...)
 	}
 	if !p.Model.Java() {
 		// Every image reads one of these: written for each step, whatever the phone runs,
 		// so that a phone in an unknown state (or just factory reset) finds its load.
-		return append(files,
-			StagedFile{OS79XXName, OS79XXText(loaderName(s))},
-			StagedFile{SIPDefaultName, SIPDefault(s.ID)},
-		), nil
+		sipDefault := SIPDefault(s.ID)
+		if line != nil {
+			sipDefault = SIPDefaultRegistering(s.ID)
+		}
+		files = append(files,
+			StagedFile{Name: OS79XXName, Data: OS79XXText(loaderName(s))},
+			StagedFile{Name: SIPDefaultName, Data: sipDefault},
+		)
+	}
+	if line != nil {
+		files = append(files, StagedFile{Name: DialPlanName, Data: DialPlan(*line)})
+	}
+	if !p.Model.Java() {
+		return files, nil
 	}
 	terms, err := p.termFiles(s)
 	if err != nil {
@@ -130,10 +152,60 @@ func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
 	}
 	for _, m := range family {
 		if data, ok := terms[m.DefaultLoads()]; ok {
-			files = append(files, StagedFile{m.DefaultLoads(), data})
+			files = append(files, StagedFile{Name: m.DefaultLoads(), Data: data})
 		}
 	}
 	return files, nil
+}
+
+// lineFor is the line a step writes: the plan's, on a SIP step; nil otherwise.
+func (p *Plan) lineFor(s Step) *LineSettings {
+	if p.Line == nil || s.Protocol != firmware.SIP {
+		return nil
+	}
+	return p.Line
+}
+
+// deviceFiles are the phone's own configs: SEP<MAC>.cnf.xml, and with a line a SIP
+// load's line config, owned by the phone (FACTS.md §11): SIP<MAC>.cnf next to the SEP
+// file on a 7940/7960, the SEP file itself on a Java phone.
+func (p *Plan) deviceFiles(s Step, mac string, line *LineSettings) ([]StagedFile, error) {
+	sep, err := SEPName(mac)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := NormalizeMAC(mac)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case line == nil:
+		return []StagedFile{{Name: sep, Data: DeviceConfig(p.Model, s.ID, s.Protocol, p.CallManager)}}, nil
+	case p.Model.Java():
+		return []StagedFile{{Name: sep, Data: SIPDeviceConfig(s.ID, *line), Owner: owner}}, nil
+	}
+	sip, err := SIPName(mac)
+	if err != nil {
+		return nil, err
+	}
+	return []StagedFile{
+		{Name: sep, Data: DeviceConfig(p.Model, s.ID, s.Protocol, p.CallManager)},
+		{Name: sip, Data: SIPLineConfig(*line), Owner: owner},
+	}, nil
+}
+
+// LineFile is the name of the file that carries the plan's line for the phone mac on
+// step s ("" when the step writes none): the file served to that phone alone.
+func (p *Plan) LineFile(s Step, mac string) string {
+	if p.lineFor(s) == nil {
+		return ""
+	}
+	if p.Model.Java() {
+		n, _ := SEPName(mac)
+		return n
+	}
+	n, _ := SIPName(mac)
+	return n
 }
 
 // termFiles reads (once) the step load's own termNN.default.loads, keyed by lower-case

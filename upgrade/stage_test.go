@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -237,7 +238,7 @@ func TestStageThroughRoot(t *testing.T) {
 		"OS79XX.TXT":     func(b []byte) bool { return OS79XX(b) == "P00308000900" },
 		"SIPDefault.cnf": func(b []byte) bool { got, _ := ImageVersion(b); return got == "P00308000900" },
 	} {
-		r, _, _, err := root.Open(name)
+		r, _, _, err := root.Open(name, netip.Addr{})
 		if err != nil {
 			t.Fatalf("open %s: %v", name, err)
 		}
@@ -323,7 +324,7 @@ func TestStagedTermFileWinsThroughRoot(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, asked := range []string{"term70.default.loads", "TERM70.default.loads", "/TERM70.DEFAULT.LOADS"} {
-			r, _, _, err := root.Open(asked)
+			r, _, _, err := root.Open(asked, netip.Addr{})
 			if err != nil {
 				t.Fatalf("open %s: %v", asked, err)
 			}

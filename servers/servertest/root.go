@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path"
 	"strings"
@@ -35,7 +36,7 @@ func NewDirRoot(dir string) (*DirRoot, error) {
 func (d *DirRoot) Close() error { return d.root.Close() }
 
 // Open implements servers.Root.
-func (d *DirRoot) Open(name string) (io.ReadSeekCloser, int64, string, error) {
+func (d *DirRoot) Open(name string, _ netip.Addr) (io.ReadSeekCloser, int64, string, error) {
 	clean, err := CleanName(name)
 	if err != nil {
 		return nil, 0, "", err

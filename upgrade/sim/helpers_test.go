@@ -3,6 +3,7 @@ package sim
 import (
 	"io"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -60,7 +61,8 @@ func startTFTPRoot(t *testing.T, root servers.Root, timeout time.Duration) *test
 		ra := rf.(tftp.OutgoingTransfer).RemoteAddr()
 		s.from = append(s.from, ra.IP.String())
 		s.mu.Unlock()
-		r, size, _, err := root.Open(name)
+		client, _ := netip.AddrFromSlice(ra.IP.To4())
+		r, size, _, err := root.Open(name, client)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"runtime"
 	"slices"
 	"strings"
@@ -450,7 +451,7 @@ func TestSecondStageMissing(t *testing.T) {
 	l := lib(t, "7940-7960")
 	root := newMemRoot(t, nil)
 	for _, f := range []string{"P00308000900.loads", "P00308000900.sbn"} { // no .sb2
-		r, _, _, err := l.Root().Open(f)
+		r, _, _, err := l.Root().Open(f, netip.Addr{})
 		if err != nil {
 			t.Fatal(err)
 		}
