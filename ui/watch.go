@@ -20,23 +20,14 @@ type watchState struct {
 	filterBuf string // the filter being typed
 	sel       int    // the selected phone
 	onPhones  bool   // keys move the phone selection (several phones), else the log
-	xfer      map[string]*transfer
 	ticking   bool
 	bar       progress.Model
 	barWidth  int
 	autoDone  bool // moved on to Done by itself once
 }
 
-// transfer is a phone's file in flight, for its rate and ETA.
-type transfer struct {
-	file    string
-	started time.Time
-	last    time.Time
-	bytes   int64
-}
-
 func newWatchState() watchState {
-	return watchState{log: newEventLog(), xfer: map[string]*transfer{}}
+	return watchState{log: newEventLog()}
 }
 
 type eventsMsg struct {
@@ -106,7 +97,6 @@ func (m *Model) gotEvents(msg eventsMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	for _, e := range msg.events {
 		m.watch.log.add(e)
-		m.watch.track(e)
 		switch e.Kind {
 		case servers.DHCPDiscover, servers.TFTPRequest:
 			if m.screen == ScreenReset {
@@ -152,32 +142,6 @@ func allDone(ps []upgrade.Phone) bool {
 	return len(ps) > 0
 }
 
-// track follows the transfer in flight of each phone.
-func (w *watchState) track(e servers.Event) {
-	k := phoneKey(e.MAC, e.IP)
-	switch e.Kind {
-	case servers.TFTPRequest:
-		w.xfer[k] = &transfer{file: e.File, started: e.Time, last: e.Time}
-	case servers.TFTPProgress:
-		t := w.xfer[k]
-		if t == nil || t.file != e.File {
-			t = &transfer{file: e.File, started: e.Time}
-			w.xfer[k] = t
-		}
-		t.bytes, t.last = e.Bytes, e.Time
-	case servers.TFTPDone, servers.TFTPError, servers.TFTPMissing:
-		if t := w.xfer[k]; t != nil && t.file == e.File {
-			delete(w.xfer, k)
-		}
-	}
-}
-
-func phoneKey(mac, ip string) string {
-	if mac != "" {
-		return mac
-	}
-	return ip
-}
 
 // active reports whether a phone is between its first request and done while the
 // servers run: only then do the durations need a tick.
@@ -421,8 +385,8 @@ func (m *Model) transferLines(p upgrade.Phone, w int) []string {
 	if p.FileCount > 0 {
 		name = fmt.Sprintf("file %d of %d: %s", p.FileIndex, p.FileCount, name)
 	}
-	t := m.watch.xfer[phoneKey(p.MAC, p.IP)]
-	if t == nil || p.Size == 0 {
+	pct, r, left, inFlight := p.InFlight() // the tracker's numbers: serve shows the same
+	if !inFlight {
 		if p.Size > 0 && p.Bytes >= p.Size {
 			rate := ""
 			if p.Rate > 0 {
@@ -432,12 +396,10 @@ func (m *Model) transferLines(p upgrade.Phone, w int) []string {
 		}
 		return []string{name}
 	}
-	pct := float64(p.Bytes) / float64(p.Size)
 	rate, eta := "", ""
-	if el := t.last.Sub(t.started).Seconds(); el > 0 && t.bytes > 0 {
-		r := float64(t.bytes) / el
+	if r > 0 {
 		rate = size(int64(r)) + "/s"
-		eta = "ETA " + clock(time.Duration(float64(p.Size-p.Bytes)/r*float64(time.Second)))
+		eta = "ETA " + clock(left)
 	}
 	barW := max(10, min(30, w-lipgloss.Width(name)-30))
 	if m.watch.barWidth != barW {

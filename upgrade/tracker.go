@@ -47,6 +47,9 @@ type Phone struct {
 	FileIndex, FileCount int // 1-based position of File in the step's files
 	Bytes, Size          int64
 	Rate                 float64 // bytes per second of the last finished transfer
+	// XferStarted and XferLast: when the transfer in flight began and when it last
+	// moved; zero when none is in flight (see InFlight).
+	XferStarted, XferLast time.Time
 
 	Steps      []StepRecord // one per plan step
 	Retries    int          // files of a step requested again
@@ -69,6 +72,21 @@ type Phone struct {
 	looped   map[string]bool      // loops already explained since the last finished image
 	sawLoad  bool                 // it asked for a load's file since the last finished image
 	said     map[string]time.Time // hints given once (key -> when), so Tick does not repeat them
+}
+
+// InFlight is the transfer in flight: the share done, its rate in bytes per second and
+// the time left at that rate (both zero until it has moved); ok is false when none is
+// in flight or its size is unknown. The Watch screen and serve show the same numbers.
+func (p Phone) InFlight() (frac, rate float64, left time.Duration, ok bool) {
+	if p.XferStarted.IsZero() || p.Size <= 0 {
+		return 0, 0, 0, false
+	}
+	frac = float64(p.Bytes) / float64(p.Size)
+	if el := p.XferLast.Sub(p.XferStarted).Seconds(); el > 0 && p.Bytes > 0 {
+		rate = float64(p.Bytes) / el
+		left = time.Duration(float64(p.Size-p.Bytes) / rate * float64(time.Second))
+	}
+	return frac, rate, left, true
 }
 
 // StepRecord is one plan step as this phone went through it.
@@ -194,7 +212,7 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 		out = t.request(p, ev, out)
 	case servers.TFTPProgress:
 		if SameRequest(asked(ev), p.File) {
-			p.Bytes, p.Size = ev.Bytes, ev.Size
+			p.Bytes, p.Size, p.XferLast = ev.Bytes, ev.Size, ev.Time
 		}
 		if f := t.flights[flightKey(ev)]; f != nil && ev.Bytes > f.bytes {
 			f.bytes, f.last = ev.Bytes, ev.Time
@@ -203,8 +221,15 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 		delete(t.flights, flightKey(ev))
 		if SameRequest(asked(ev), p.File) { // transfers overlap: the card follows the newest
 			p.Bytes, p.Size, p.Rate = ev.Bytes, ev.Size, ev.Rate
+			p.XferStarted = time.Time{}
 		}
 		out = t.done(p, ev, out)
+	case servers.TFTPError, servers.TFTPMissing, servers.TFTPDenied:
+		if SameRequest(asked(ev), p.File) {
+			p.XferStarted = time.Time{} // nothing in flight any more
+		}
+	}
+	switch ev.Kind {
 	case servers.TFTPError:
 		delete(t.flights, flightKey(ev))
 		if servers.Reason(*ev) == servers.Stopped {
@@ -507,6 +532,7 @@ func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []se
 		p.sawLoad = true
 	}
 	p.File, p.Bytes, p.Size = name, 0, ev.Size
+	p.XferStarted, p.XferLast = ev.Time, ev.Time
 	if t.plan == nil {
 		if id, ok := t.loadOf[strings.ToLower(trimRequest(name))]; ok {
 			p.Load, p.Phase = id, PhaseLoading

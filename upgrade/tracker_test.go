@@ -262,3 +262,23 @@ func TestTrackerTFTPOnlyPhoneKeepsItsAddress(t *testing.T) {
 		t.Fatalf("phone met over TFTP: ip %q mac %q", p.IP, p.MAC)
 	}
 }
+
+// The tracker keeps what the Watch screen and serve show of a transfer in flight: its
+// share, rate and time left; nothing once it ends.
+func TestTrackerTransferInFlight(t *testing.T) {
+	s := newScript(t, plan7941(t))
+	s.dhcp(class7941)
+	s.feed(servers.Event{Kind: servers.TFTPRequest, IP: "192.0.2.10", Port: 7, File: "apps41.8-5-2TH1-9.sbn", Size: 4000})
+	if _, _, _, ok := s.phone().InFlight(); !ok {
+		t.Fatal("a transfer just asked for is in flight")
+	}
+	s.at(2*time.Second).feed(servers.Event{Kind: servers.TFTPProgress, IP: "192.0.2.10", Port: 7, File: "apps41.8-5-2TH1-9.sbn", Bytes: 1000, Size: 4000})
+	frac, rate, left, ok := s.phone().InFlight()
+	if !ok || frac != 0.25 || rate != 500 || left != 6*time.Second {
+		t.Fatalf("in flight: %v %v %v %v, want 25%%, 500 B/s, 6s left", frac, rate, left, ok)
+	}
+	s.feed(servers.Event{Kind: servers.TFTPDone, IP: "192.0.2.10", Port: 7, File: "apps41.8-5-2TH1-9.sbn", Bytes: 4000, Size: 4000, Rate: 2000})
+	if _, _, _, ok := s.phone().InFlight(); ok {
+		t.Fatal("a finished transfer is still in flight")
+	}
+}
