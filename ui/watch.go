@@ -142,7 +142,6 @@ func allDone(ps []upgrade.Phone) bool {
 	return len(ps) > 0
 }
 
-
 // active reports whether a phone is between its first request and done while the
 // servers run: only then do the durations need a tick.
 func (m *Model) active() bool {

@@ -272,7 +272,7 @@ func TestTrackerTransferInFlight(t *testing.T) {
 	if _, _, _, ok := s.phone().InFlight(); !ok {
 		t.Fatal("a transfer just asked for is in flight")
 	}
-	s.at(2*time.Second).feed(servers.Event{Kind: servers.TFTPProgress, IP: "192.0.2.10", Port: 7, File: "apps41.8-5-2TH1-9.sbn", Bytes: 1000, Size: 4000})
+	s.at(2 * time.Second).feed(servers.Event{Kind: servers.TFTPProgress, IP: "192.0.2.10", Port: 7, File: "apps41.8-5-2TH1-9.sbn", Bytes: 1000, Size: 4000})
 	frac, rate, left, ok := s.phone().InFlight()
 	if !ok || frac != 0.25 || rate != 500 || left != 6*time.Second {
 		t.Fatalf("in flight: %v %v %v %v, want 25%%, 500 B/s, 6s left", frac, rate, left, ok)
