@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -90,12 +89,16 @@ func (h Headless) banner(sess *Session, say func(string, ...any)) {
 	if sess.opts.Library != nil {
 		loads = len(sess.opts.Library.Loads)
 	}
-	if p := sess.Plan(); p != nil {
-		ids := make([]string, len(p.Steps))
-		for i, st := range p.Steps {
-			ids[i] = st.ID
+	if lib := sess.opts.Library; lib != nil {
+		for _, w := range lib.Warnings { // a home or system folder served to the bench network
+			say("warning: %s", w)
 		}
-		say("staging %d step(s) for the %s: %s", len(p.Steps), p.Model.Name, strings.Join(ids, " -> "))
+	}
+	if p := sess.Plan(); p != nil {
+		say("staging %d step(s) for the %s: %s", len(p.Steps), p.Model.Name, p.Route("->"))
+		for _, need := range p.IfOlder {
+			say("if the phone proves older it needs %s: not in the firmware given (the plan starts without it)", need)
+		}
 	}
 	run := sess.Servers()
 	rc := run.Config()
@@ -121,12 +124,17 @@ func newEventLines(w io.Writer, asJSON bool) *lineQueue {
 	return newLineQueue(w, outputQueue)
 }
 
-// eventLine is e as Headless prints it.
+// eventLine is e as Headless prints it. A file a phone asks for and does without is
+// said to be normal, as the wizard's log says it (ExpectedMiss, one verdict for both).
 func eventLine(e servers.Event, asJSON bool) []byte {
 	if asJSON {
 		return append(e.JSON(), '\n')
 	}
-	return []byte(e.String() + "\n")
+	line := e.String()
+	if e.Kind == servers.TFTPMissing && ExpectedMiss(asked(&e)) {
+		line += " (normal)"
+	}
+	return []byte(line + "\n")
 }
 
 // lineQueue writes lines to w from its own goroutine: at most cap lines wait; what does

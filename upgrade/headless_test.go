@@ -33,3 +33,19 @@ func TestServeTextShowsControlCharactersVisibly(t *testing.T) {
 		}
 	}
 }
+
+// serve says a file phones ask for and do without is normal, as the wizard does: one
+// verdict (ExpectedMiss) for both front ends.
+func TestServeTextSaysANormalMissIsNormal(t *testing.T) {
+	for name, want := range map[string]bool{"CTLSEP001E4A123456.tlv": true, "/mk-sip.jar": true, "dialplan.xml": true,
+		"P0S3-8-12-00.sb2": false, "XMLDefault.cnf.xml": false} {
+		e := servers.Event{Time: time.Unix(0, 0), Kind: servers.TFTPMissing, IP: "192.0.2.10", File: name, Asked: name,
+			Msg: "not-found: file not found"}
+		if got := strings.HasSuffix(string(eventLine(e, false)), " (normal)\n"); got != want {
+			t.Errorf("%s: said normal = %v, want %v", name, got, want)
+		}
+		if strings.Contains(string(eventLine(e, true)), "normal") {
+			t.Errorf("%s: the JSON line changed", name)
+		}
+	}
+}
