@@ -289,6 +289,9 @@ func loadLines(l *firmware.Library) []string {
 		return nil
 	}
 	var out []string
+	for _, w := range l.Warnings { // a home or system folder: said before anything is served
+		out = append(out, warnLine(servers.Visible(w)))
+	}
 	for _, fam := range firmware.Families() {
 		loads := l.ByFamily(fam)
 		if len(loads) == 0 {
@@ -314,7 +317,7 @@ func loadLines(l *firmware.Library) []string {
 		}
 	}
 	if len(l.Ignored) > 0 {
-		out = append(out, styleDim.Render("Not part of any load (served as they are):"))
+		out = append(out, styleDim.Render("Not part of any load (served unless it says not):"))
 		for _, f := range l.Ignored {
 			out = append(out, "  "+styleDim.Render(servers.Visible(f)))
 		}

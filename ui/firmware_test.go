@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"strings"
 	"testing"
+
+	"phoneflash/firmware"
 
 	"phoneflash/servers"
 )
@@ -75,4 +78,13 @@ func TestFirmwareNotFound(t *testing.T) {
 		t.Fatalf("moved on without firmware: %v", m.Screen())
 	}
 	golden(t, m)
+}
+
+// A home or system folder is said first, before the loads, so nobody serves ~/.ssh to
+// the bench network without having read it (issue 9 item 3).
+func TestFirmwareWarnsOfAHomeFolderFirst(t *testing.T) {
+	lines := loadLines(&firmware.Library{Warnings: []string{"/root is a home folder: phoneflash serves \x1b[2J every file"}})
+	if len(lines) == 0 || !strings.Contains(lines[0], "/root is a home folder") || strings.Contains(lines[0], "\x1b[2J") {
+		t.Fatalf("lines %q", lines)
+	}
 }
