@@ -99,9 +99,16 @@ func TestDemoInTmuxFromFirstScreenToDone(t *testing.T) {
 	tt.key("Enter")
 	tt.wait(5*time.Second, "[Ready]", "enter starts the servers")
 	tt.key("Enter")
-	// The phone boots a few seconds after the servers: the reset screen is up first.
-	tt.wait(5*time.Second, "[Reset]", "123456789*0#", "Keep network cfg?")
-	tt.wait(5*time.Second, "[Watch]", "7960")
+	// The phone powers on when the trainee says the reset is done, as a real one does
+	// after its keys: the key sequence stays on screen with no DHCP yet, however long it
+	// is read (longer than the old fixed 3 s boot delay here).
+	tt.wait(5*time.Second, "[Reset]", "123456789*0#", "Keep network cfg?", "Waiting for the phone's DHCP DISCOVER")
+	time.Sleep(4 * time.Second) // a negative check: nothing may happen in this time
+	if s := tt.screen(); !strings.Contains(s, "[Reset]") || !strings.Contains(s, "Waiting for the phone's DHCP DISCOVER") {
+		t.Fatalf("the demo's phone booted before Enter on the Reset screen:\n%s", s)
+	}
+	tt.key("Enter")
+	tt.wait(10*time.Second, "[Watch]", "7960")
 	done := tt.wait(100*time.Second, "[Done]", "Done: 1 phone upgraded", "P00303010102 → P0S3-8-12-00", "Session report")
 	took := time.Since(start)
 	t.Logf("first screen to Done in %v:\n%s", took.Round(time.Second), done)
