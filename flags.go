@@ -23,6 +23,7 @@ type serverOptions struct {
 	log                      string
 	firmware                 stringList
 	phoneOptions
+	lineOptions
 }
 
 // settingFlags are the command line's names for the servers' settings: it sets them,
@@ -90,6 +91,7 @@ func serverFlags(fs *flag.FlagSet) *serverOptions {
 	fs.StringVar(&o.log, "log", "", "append every event to FILE as JSON lines")
 	fs.Var(&o.firmware, "firmware", "firmware folder or archive (.zip, .cop, .tar, .tar.gz); repeatable")
 	phoneFlags(fs, &o.phoneOptions)
+	lineFlags(fs, &o.lineOptions)
 	return o
 }
 
@@ -188,7 +190,7 @@ func loadlessFile(lib *firmware.Library, paths []string) string {
 
 // served opens what serve is to serve, and the plan to stage (nil without --model and
 // --to), saying on stderr why not: then lib is nil and code the exit status.
-func (o *serverOptions) served(req upgrade.PlanRequest, stderr io.Writer) (lib *firmware.Library, plan *upgrade.Plan, code int) {
+func (o *serverOptions) served(req upgrade.PlanRequest, line *upgrade.LineSettings, stderr io.Writer) (lib *firmware.Library, plan *upgrade.Plan, code int) {
 	lib, err := openFirmware("serve", o.firmware, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
@@ -203,6 +205,9 @@ func (o *serverOptions) served(req upgrade.PlanRequest, stderr io.Writer) (lib *
 		return nil, nil, exitUsage
 	}
 	plan, err = planFor(lib, req)
+	if err == nil {
+		err = lineFor(plan, line)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %v\n", err)
 		return nil, nil, exitUsage

@@ -125,6 +125,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			"one line per event on stdout until SIGINT or SIGTERM.", stderr)
 	so := serverFlags(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON object per event (fields as in the --log file)")
+	report := fs.String("report", "", "write the session report (JSON) to FILE when serve ends")
 	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
@@ -142,6 +143,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		req, err = so.request()
 	}
+	var line *upgrade.LineSettings
+	if err == nil {
+		line, err = so.settings()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
 		return exitUsage
@@ -153,7 +158,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitFailure
 	}
-	lib, plan, code := so.served(req, stderr)
+	lib, plan, code := so.served(req, line, stderr)
 	if lib == nil {
 		return code
 	}
@@ -168,7 +173,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		opts.Log, opts.LogPath = f, so.log
 	}
 
-	h := upgrade.Headless{Out: stdout, Notes: stderr, JSON: *jsonOut, Prefix: "phoneflash serve: "}
+	h := upgrade.Headless{Out: stdout, Notes: stderr, JSON: *jsonOut, Prefix: "phoneflash serve: ", Report: *report}
 	started, err := h.Run(context.Background(), opts)
 	switch {
 	case !started:

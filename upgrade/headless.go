@@ -25,6 +25,7 @@ type Headless struct {
 	Out, Notes io.Writer
 	JSON       bool
 	Prefix     string // starts every note: "phoneflash serve: "
+	Report     string // where the session report is written when it ends; "" = none
 }
 
 // outputQueue is how many lines may wait for a slow reader, and outputGrace how long
@@ -72,7 +73,8 @@ func (h Headless) Run(ctx context.Context, o Options) (started bool, err error) 
 		}
 	}
 	serveErr, logErr := sess.Err(), sess.LogErr()
-	for _, e := range []error{serveErr, logErr} {
+	reportErr := h.writeReport(sess)
+	for _, e := range []error{serveErr, logErr, reportErr} {
 		if e != nil {
 			say("%v", e)
 		}
@@ -80,7 +82,23 @@ func (h Headless) Run(ctx context.Context, o Options) (started bool, err error) 
 	end := time.Now().Add(outputGrace)
 	out.Close(time.Until(end))
 	notes.Close(time.Until(end))
-	return true, errors.Join(serveErr, logErr)
+	return true, errors.Join(serveErr, logErr, reportErr)
+}
+
+// writeReport writes the session report to h.Report, if asked.
+func (h Headless) writeReport(sess *Session) error {
+	if h.Report == "" {
+		return nil
+	}
+	f, err := os.Create(h.Report)
+	if err != nil {
+		return fmt.Errorf("write the session report: %w", err)
+	}
+	err = sess.Report(sess.opts.Now()).WriteJSON(f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write the session report %s: %w", h.Report, cerr)
+	}
+	return err
 }
 
 // banner says what the Session stages and serves, and what works less well than asked.
@@ -98,6 +116,9 @@ func (h Headless) banner(sess *Session, say func(string, ...any)) {
 		say("staging %d step(s) for the %s: %s", len(p.Steps), p.Model.Name, p.Route("->"))
 		for _, need := range p.IfOlder {
 			say("if the phone proves older it needs %s: not in the firmware given (the plan starts without it)", need)
+		}
+		if p.Line != nil {
+			say("line %s goes into the phone's own config on its SIP step, served to its DHCP lease alone", p.Line)
 		}
 	}
 	run := sess.Servers()
