@@ -12,21 +12,23 @@ type Kind string
 
 // What a phone does, in the order it usually does it.
 const (
-	PowerOn  Kind = "power-on" // a boot begins: first power-on, a reboot, or power back after a cut
-	Discover Kind = "discover" // DHCPDISCOVER sent
-	Offer    Kind = "offer"    // an OFFER taken
-	Lease    Kind = "lease"    // ACK: the address, and where the TFTP server is
-	Get      Kind = "get"      // read request sent
-	Got      Kind = "got"      // file received
-	Missing  Kind = "missing"  // the server has no such file (or the Missing fault)
-	Failed   Kind = "failed"   // the transfer failed otherwise (silence, an error, garbage)
-	Named    Kind = "named"    // what the config files name
-	Refuse   Kind = "refuse"   // the phone will not take a load
-	Flash    Kind = "flash"    // writing to flash
-	Reboot   Kind = "reboot"   // restarting after a flash
-	Cut      Kind = "power-cut"
-	Running  Kind = "running" // it runs the load the server names: done
-	GiveUp   Kind = "give-up" // it stops short, saying why
+	PowerOn    Kind = "power-on" // a boot begins: first power-on, a reboot, or power back after a cut
+	Discover   Kind = "discover" // DHCPDISCOVER sent
+	Offer      Kind = "offer"    // an OFFER taken
+	Lease      Kind = "lease"    // ACK: the address, and where the TFTP server is
+	Get        Kind = "get"      // read request sent
+	Got        Kind = "got"      // file received
+	Missing    Kind = "missing"  // the server has no such file (or the Missing fault)
+	Failed     Kind = "failed"   // the transfer failed otherwise (silence, an error, garbage)
+	Named      Kind = "named"    // what the config files name
+	Refuse     Kind = "refuse"   // the phone will not take a load
+	Flash      Kind = "flash"    // writing to flash
+	Reboot     Kind = "reboot"   // restarting after a flash
+	Cut        Kind = "power-cut"
+	Running    Kind = "running"    // it runs the load the server names: done
+	Register   Kind = "register"   // REGISTER sent for line 1 (--register)
+	Registered Kind = "registered" // the registrar answered 200 OK
+	GiveUp     Kind = "give-up"    // it stops short, saying why
 )
 
 // Action is one thing the phone did: one line of `simulate`, one object of --json.

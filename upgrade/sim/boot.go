@@ -25,7 +25,8 @@ type bootRun struct {
 	sipDeviceFrom string // its name
 	selector      string // the image OS79XX.TXT names
 	decided       bool
-	named         string // the load the configs name, once decided
+	named         string      // the load the configs name, once decided
+	configs       lineConfigs // what line 1 is read from, for --register
 }
 
 // walk sends the family's boot requests (bootSequence) in order, skipping those whose
@@ -102,8 +103,12 @@ func (b *bootRun) read(ctx context.Context, name string, r request) (bootEnd, er
 			b.deviceRead = true
 			b.xmlLoad = loadInformation(data, b.p.model)
 			b.xmlFrom = base
-		} else if v, ok := imageVersion(data); ok {
-			b.sipDevice, b.sipDeviceFrom = v, base
+			b.configs.sep, b.configs.sepName = data, base
+		} else {
+			b.configs.sipDevice, b.configs.sipDeviceName = data, base
+			if v, ok := imageVersion(data); ok {
+				b.sipDevice, b.sipDeviceFrom = v, base
+			}
 		}
 	case askDefaultConfig:
 		if out != got {
@@ -115,6 +120,7 @@ func (b *bootRun) read(ctx context.Context, name string, r request) (bootEnd, er
 			b.xmlFrom = base
 		case strings.EqualFold(base, "SIPDefault.cnf"):
 			b.sipDefault, _ = imageVersion(data)
+			b.configs.sipDefault = data
 		}
 	case askSelector:
 		if out == got {

@@ -6,23 +6,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
+
+	"github.com/emiago/sipgo/sip"
 
 	"phoneflash/upgrade"
 )
 
 // CommandSynopsis and CommandHelp head the usage of `phoneflash simulate`.
 const (
-	CommandSynopsis = "--model M [--from LOAD] [--mac MAC] [--iface IF] [--server IP] [--dhcp-port N] [--tftp-port N] [--expect LOAD] [--json] [--realtime] [faults]"
+	CommandSynopsis = "--model M [--from LOAD] [--mac MAC] [--iface IF] [--server IP] [--dhcp-port N] [--tftp-port N] [--expect LOAD] [--register] [--json] [--realtime] [faults]"
 	CommandHelp     = "A virtual phone: it boots like the real one against any DHCP and TFTP server (ours, or\n" +
 		"dnsmasq and tftpd-hpa), reads its config, takes the load it names, flashes and reboots\n" +
 		"until it runs it. On loopback (the default) it unicasts DHCP to --server from a free port.\n" +
 		"With --iface it does real, broadcast DHCP on that interface (root; use a network namespace):\n" +
 		"the leased address is put on the interface only with --set-addr.\n" +
-		"Exit status: 0 when it runs the load the server's config names (and --expect), 1 when it\n" +
-		"gives up (it says why), 2 on bad usage."
+		"With --register it then registers line 1 of the SIP config it was served (digest auth, UDP).\n" +
+		"Exit status: 0 when it runs the load the server's config names (and --expect, and with\n" +
+		"--register the registrar answered 200 OK), 1 when it gives up (it says why), 2 on bad usage."
 )
 
 // Command is `phoneflash simulate`: its flags, beside the phone they make.
@@ -49,6 +53,7 @@ func NewCommand(fs *flag.FlagSet) *Command {
 	fs.IntVar(&cfg.TFTPPort, "tftp-port", 69, "the TFTP server's port")
 	fs.StringVar(&c.Expect, "expect", "", "exit 1 unless it ends on this load")
 	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object per action")
+	fs.BoolVar(&cfg.Register, "register", false, "then register line 1 of the SIP config it was served with the registrar it names (exit 0 only on 200 OK)")
 	fs.BoolVar(&cfg.Realtime, "realtime", false, "take a real phone's time (Java flash writes: minutes of silence)")
 	fs.BoolVar(&cfg.FactoryReset, "factory-reset", false, "just factory reset: a Java phone asks termNN.default.loads first")
 	fs.IntVar(&cfg.BlockSize, "blksize", 0, "ask for this TFTP block size (default none, as the phones do)")
@@ -70,6 +75,11 @@ func NewCommand(fs *flag.FlagSet) *Command {
 func (c *Command) Phone(stdout io.Writer) (*Phone, error) {
 	cfg := c.cfg
 	cfg.Report = Printer(stdout, c.asJSON)
+	if cfg.Register {
+		// sipgo logs a few internal notes through its process-wide logger ("UDP ref went
+		// negative" on close): noise on the command's stderr, which says what matters.
+		sip.SetDefaultLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
 	switch {
 	case strings.TrimSpace(cfg.Model) == "":
 		return nil, errors.New("--model missing: e.g. phoneflash simulate --model 7960 --dhcp-port 6767 --tftp-port 6969")
@@ -125,6 +135,9 @@ func Verdict(res Result, err error, expect string) (int, string) {
 	steps := "no step needed"
 	if len(res.Steps) > 0 {
 		steps = "steps " + strings.Join(res.Steps, " -> ")
+	}
+	if res.Registered != "" {
+		steps += "; " + res.Registered
 	}
 	return 0, fmt.Sprintf("runs %s (%s; %d boots)", res.Running, steps, res.Boots)
 }

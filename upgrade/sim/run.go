@@ -52,6 +52,9 @@ func (p *Phone) Run(ctx context.Context) (Result, error) {
 		}
 		switch end {
 		case bootDone:
+			if p.cfg.Register {
+				return p.finish(p.register(ctx, p.lastLease, p.lastConfigs))
+			}
 			return p.finish(nil)
 		case bootReboot, bootCut:
 			p.res.Reboots++
@@ -222,6 +225,7 @@ func (p *Phone) boot(ctx context.Context, tr *transport, n int) (bootEnd, error)
 		pace:    p.timing.Block,
 	}, tftpFrom: l.TFTPFrom}
 	end, err := b.walk(ctx)
+	p.lastLease, p.lastConfigs = l.IP, b.configs
 	if p.st.factoryReset && end != bootCut {
 		p.st.factoryReset = false // the reset's first boot is over
 	}

@@ -39,8 +39,11 @@ type Config struct {
 	Timing       *Timing          // overrides the preset chosen by Realtime
 	MaxBoots     int              // gives up after this many boots; 0: 25
 	LoopTries    int              // requests of a looping file (AUTH FAIL, missing component) before giving up; 0: 6
-	Faults       Faults
-	Report       func(Action) `json:"-"` // called for every action, from Run's goroutine; nil: silent
+	// Register: once it runs the named load, line 1 of the SIP config it was served
+	// REGISTERs with the registrar that config names; only a 200 OK ends the run well.
+	Register bool
+	Faults   Faults
+	Report   func(Action) `json:"-"` // called for every action, from Run's goroutine; nil: silent
 }
 
 // Faults makes the phone misbehave on demand.
@@ -65,16 +68,17 @@ type PowerCut struct {
 
 // Result is how the phone ended.
 type Result struct {
-	Model     string
-	MAC       string   // aa:bb:cc:dd:ee:ff
-	Running   string   // the load it runs at the end ("" unknown)
-	Named     string   // the load the server's config named last ("" never)
-	Boots     int      // power-ons, the first included
-	Reboots   int      // boots after the first: flashes and power cuts
-	Steps     []string // loads it installed, in order; termNN.default.loads gives no name, so its load is named from its components ("SCCP70.8-5-2TH1-9") until a config names it
-	Requests  []string // every file it asked for, in order, as sent
-	PowerCuts int
-	Dropped   int // datagrams the loss fault threw away
+	Model      string
+	MAC        string   // aa:bb:cc:dd:ee:ff
+	Running    string   // the load it runs at the end ("" unknown)
+	Named      string   // the load the server's config named last ("" never)
+	Boots      int      // power-ons, the first included
+	Reboots    int      // boots after the first: flashes and power cuts
+	Steps      []string // loads it installed, in order; termNN.default.loads gives no name, so its load is named from its components ("SCCP70.8-5-2TH1-9") until a config names it
+	Requests   []string // every file it asked for, in order, as sent
+	PowerCuts  int
+	Dropped    int    // datagrams the loss fault threw away
+	Registered string // with Register: "line 1001 registered with 192.0.2.50:5060 (200 OK)"
 }
 
 // Runs reports whether the phone ended on load (case-insensitive; "" never matches).
@@ -102,6 +106,9 @@ type Phone struct {
 	ran    atomic.Bool
 	res    Result
 	st     flashState
+
+	lastLease   net.IP      // the address of the last boot's lease (nil without DHCP)
+	lastConfigs lineConfigs // the SIP configs the last boot read
 }
 
 // flashState is what survives a reboot: what is on flash and what the server said.
