@@ -45,6 +45,9 @@ func phoneflashBin(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(panicHelperEnv) == "1" {
+		os.Exit(panicHelper()) // a process of TestWizardPanicRestoresTheTerminal, not a test run
+	}
 	code := m.Run()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
