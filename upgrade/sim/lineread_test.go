@@ -3,6 +3,8 @@ package sim
 import (
 	"strings"
 	"testing"
+
+	"phoneflash/upgrade"
 )
 
 func TestLegacyLine(t *testing.T) {
@@ -100,6 +102,35 @@ func FuzzLineConfigs(f *testing.F) {
 		}
 		if l, err := javaLine(lineConfigs{sep: data}); err == nil && (l.registrar == "" || l.user == "" || l.authUser == "" || l.port < 1 || l.port > 65535) {
 			t.Fatalf("java line %+v from %q", l, data)
+		}
+	})
+}
+
+// FuzzGeneratedLineReadsBack: whatever line Validate lets through, the phone reads back
+// from the files upgrade generates exactly as given (escaping, quoting, defaults).
+func FuzzGeneratedLineReadsBack(f *testing.F) {
+	f.Add("192.0.2.50", "1001", "", "s3cret", "Front desk", "Desk-1001")
+	f.Add("pbx.example.net:5160", "bench_1", "a.b-c", "<&>'x y", "R&D", "")
+	f.Fuzz(func(t *testing.T, registrar, user, auth, password, display, label string) {
+		l := upgrade.LineSettings{Registrar: registrar, User: user, AuthUser: auth, Password: password, Display: display, Label: label}
+		if l.Empty() || l.Validate() != nil {
+			return
+		}
+		host, port, err := l.Proxy()
+		if err != nil {
+			t.Fatalf("valid %+v, yet %v", l, err)
+		}
+		want := line{registrar: host, port: port, user: user, authUser: l.Auth(), password: password}
+		legacy, err := legacyLine(lineConfigs{sipDefault: upgrade.SIPDefaultRegistering("P0S3-8-12-00"), sipDevice: upgrade.SIPLineConfig(l)})
+		java, jerr := javaLine(lineConfigs{sep: upgrade.SIPDeviceConfig("SIP42.9-4-2SR3-1S", l)})
+		for _, got := range []struct {
+			l   line
+			err error
+		}{{legacy, err}, {java, jerr}} {
+			got.l.from = ""
+			if got.err != nil || got.l != want {
+				t.Fatalf("%+v reads back as %+v, %v; want %+v", l, got.l, got.err, want)
+			}
 		}
 	})
 }
