@@ -311,7 +311,7 @@ type lossBatch struct {
 }
 
 func TestServeTFTPUnderLoss(t *testing.T) {
-	servertest.Require(t, "curl", "in.tftpd")
+	servertest.Require(t, "curl", "in.tftpd", "nft")
 	const clients, size = 20, 256 << 10
 	l := servertest.NewLink(t)
 	l.AddPhoneIP("192.0.2.10")
@@ -321,7 +321,7 @@ func TestServeTFTPUnderLoss(t *testing.T) {
 	// tftpd-hpa on the same link (port 1069) under the same loss, its batch started at
 	// the same moment as ours: the wire is idle most of the time, waiting for timeouts.
 	l.Srv.Start("in.tftpd", "-L", "-a", "192.0.2.1:1069", "-s", dir, "-u", "root")
-	time.Sleep(100 * time.Millisecond)
+	l.Srv.WaitUDP(1069)
 	l.Srv.Loss(10)
 	l.Phone.Loss(10)
 
@@ -362,12 +362,16 @@ func TestServeTFTPUnderLoss(t *testing.T) {
 	if ours.took > time.Minute {
 		t.Errorf("the batch took %v, want within a minute", ours.took)
 	}
+	// The loss was real: the rule dropped packets both ways (a rule that never matched
+	// would make this a test of a clean link).
+	if in, out := l.Srv.Dropped(), l.Phone.Dropped(); in == 0 || out == 0 {
+		t.Errorf("the loss rules dropped %d packets at the server and %d at the phone: no loss was tested", in, out)
+	}
+	// Which server finished first is a measurement (.ci/bench-tftp.sh), not a test: it
+	// depends on the machine's load and would fail at random.
 	select {
 	case h := <-theirs:
 		t.Logf("20 x 256 KiB, 10%% loss each way: phoneflash %v, tftpd-hpa %v", ours.took.Round(time.Millisecond), h.took.Round(time.Millisecond))
-		if h.took < ours.took {
-			t.Errorf("tftpd-hpa's batch (%v) beat ours (%v) under the same loss", h.took, ours.took)
-		}
 	default:
 		t.Logf("20 x 256 KiB, 10%% loss each way: phoneflash %v, tftpd-hpa not done by then", ours.took.Round(time.Millisecond))
 	}

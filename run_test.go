@@ -70,7 +70,9 @@ func TestRunJSONOutputs(t *testing.T) {
 		{"models", "--json"},
 	} {
 		var out, errOut bytes.Buffer
-		run(args, &out, &errOut)
+		if code := run(args, &out, &errOut); code != 0 {
+			t.Errorf("%v: exit %d\n%s", args, code, errOut.String())
+		}
 		dec := json.NewDecoder(&out)
 		var v map[string]any
 		if err := dec.Decode(&v); err != nil || dec.More() {

@@ -253,8 +253,8 @@ func TestSymlinks(t *testing.T) {
 			t.Skip("symlinks not available:", err)
 		}
 	}
-	if err := mkfifo(filepath.Join(dir, "pipe.loads")); err != nil {
-		t.Log("no pipe in this test:", err)
+	if err := mkfifo(filepath.Join(dir, "pipe.loads")); err != nil && !errors.Is(err, errNoFIFO) {
+		t.Fatal(err) // where named pipes exist, the pipe is the point of this test
 	}
 	done := make(chan *Library)
 	go func() {
