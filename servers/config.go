@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -164,7 +165,7 @@ func (rc *resolved) pickAddress() error {
 	}
 	if len(rc.iface.Addrs) == 0 {
 		return &Problem{Kind: NoIPv4, Msg: fmt.Sprintf("interface %s has no IPv4 address", name),
-			Fix: fmt.Sprintf("give it one, e.g.: sudo ip addr add 192.168.1.1/24 dev %s", name)}
+			Fix: "give it one, e.g.: " + AddressCommandText(name, netip.MustParsePrefix("192.168.1.1/24"))}
 	}
 	if !rc.ServerIP.IsValid() {
 		rc.ServerIP = rc.iface.Addrs[0].Addr()
@@ -179,7 +180,8 @@ func (rc *resolved) pickAddress() error {
 	}
 	return (&Problem{Kind: BadAddress, Field: FieldServerIP,
 		Msg: fmt.Sprintf("%s is not an address of %s (it has %v)", rc.ServerIP, name, rc.iface.Addrs)}).
-		fixing(fmt.Sprintf("serve from the interface's own address (no %%s), or add this one: sudo ip addr add %s/24 dev %s", rc.ServerIP, name),
+		fixing("serve from the interface's own address (no %s), or add this one: "+
+			strings.ReplaceAll(AddressCommandText(name, netip.PrefixFrom(rc.ServerIP, 24)), "%", "%%"),
 			FieldServerIP)
 }
 

@@ -296,7 +296,7 @@ func (m *Model) benchKey(k tea.KeyMsg) tea.Cmd {
 			return m.recheck(c.Value)
 		}
 	case key.Matches(k, keys.AddAddr) && m.noIPv4() && m.bench.canAdd:
-		m.ask(fmt.Sprintf("Add %s to %s (ip addr add %s dev %s)?", m.addCIDR(), s.checkedFor, m.addCIDR(), s.checkedFor),
+		m.ask(fmt.Sprintf("Add %s to %s (%s)?", m.addCIDR(), s.checkedFor, addCommand(s.checkedFor, m.addCIDR())),
 			"Nothing added.", m.addAddress)
 	case key.Matches(k, keys.Force) && m.otherDHCPOnly():
 		m.ask("Go on with another DHCP server on the link? The phone may take its answer instead of ours.",
@@ -465,4 +465,14 @@ func firstAddr(i servers.Interface) netip.Addr {
 		return netip.Addr{}
 	}
 	return i.Addrs[0].Addr()
+}
+
+// addCommand is the system's own command the wizard runs to add cidr, as the question
+// shows it.
+func addCommand(iface, cidr string) string {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimPrefix(servers.AddressCommandText(iface, p), "sudo ")
 }

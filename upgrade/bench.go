@@ -3,6 +3,7 @@ package upgrade
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,15 +33,18 @@ func (Bench) Probe(ctx context.Context, iface string) ([]servers.Offer, error) {
 	return servers.Probe(ctx, iface, servers.DefaultProbeWindow, VendorClass)
 }
 
-// AddAddress runs `ip addr add CIDR dev IFACE` (Linux, root): the wizard offers it,
-// after asking, when the interface has no IPv4 address.
+// AddAddress runs the system's own command that adds CIDR to the interface
+// (servers.AddressCommand: ip, ipconfig or netsh; root / Administrator): the wizard
+// offers it, after asking, when the interface has no IPv4 address.
 func (Bench) AddAddress(iface, cidr string) error {
-	if runtime.GOOS != "linux" {
-		return fmt.Errorf("adding an address is only automated on Linux: set %s on %s in your network settings", cidr, iface)
-	}
-	out, err := exec.Command("ip", "addr", "add", cidr, "dev", iface).CombinedOutput()
+	p, err := netip.ParsePrefix(cidr)
 	if err != nil {
-		return fmt.Errorf("ip addr add %s dev %s: %v: %s", cidr, iface, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("add address %q: %w", cidr, err)
+	}
+	args := servers.AddressCommand(runtime.GOOS, iface, p)
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
