@@ -49,6 +49,8 @@ func TestLineFlagsBadUsage(t *testing.T) {
 			"--sip-registrar", "192.0.2.50", "--sip-user", "1001"}, "P00308000900 is SCCP"},
 		{[]string{"serve", "--iface", "lo", "--server-ip", "127.0.0.1", "--dhcp-port", "1", "--tftp-port", "1",
 			"--firmware", "testdata/firmware/7940-7960", "--sip-registrar", "192.0.2.50", "--sip-user", "1001"}, "need a plan"},
+		{[]string{"serve", "--iface", "lo", "--server-ip", "127.0.0.1", "--no-dhcp", "--tftp-port", "1", "--firmware", "testdata/firmware/7940-7960",
+			"--model", "7960", "--to", "P0S3-8-12-00", "--sip-registrar", "192.0.2.50", "--sip-user", "1001"}, "drop --no-dhcp"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(tc.args, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), tc.says) {

@@ -147,6 +147,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		line, err = so.settings()
 	}
+	if err == nil && line != nil && cfg.NoDHCP {
+		// The line's file goes only to the address our DHCP leased to the phone.
+		err = errors.New("--sip-* with --no-dhcp: the line is served only to the address phoneflash's DHCP leased to the phone; drop --no-dhcp")
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash serve: %s\n", problemText(err))
 		return exitUsage

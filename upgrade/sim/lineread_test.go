@@ -7,6 +7,20 @@ import (
 	"phoneflash/upgrade"
 )
 
+// checkLine holds a line read to the one wanted, or its error to the words wanted.
+func checkLine(t *testing.T, name string, got line, err error, want line, wantErr string) {
+	t.Helper()
+	got.from = ""
+	switch {
+	case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+		t.Errorf("%s: %v, want %q", name, err, wantErr)
+	case wantErr == "" && err != nil:
+		t.Errorf("%s: %v", name, err)
+	case wantErr == "" && got != want:
+		t.Errorf("%s: %+v, want %+v", name, got, want)
+	}
+}
+
 func TestLegacyLine(t *testing.T) {
 	def := []byte("image_version: \"P0S3-8-12-00\"\nproxy_register: 1\nproxy1_address: \"192.0.2.9\"\nline1_name: 9999\n")
 	for _, tc := range []struct {
@@ -30,15 +44,7 @@ func TestLegacyLine(t *testing.T) {
 			c.sipDevice = []byte(tc.device)
 		}
 		got, err := legacyLine(c)
-		switch {
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
-		case tc.err == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.err == "" && (got.registrar != tc.want.registrar || got.port != tc.want.port || got.user != tc.want.user ||
-			got.authUser != tc.want.authUser || got.password != tc.want.password):
-			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
-		}
+		checkLine(t, tc.name, got, err, tc.want, tc.err)
 	}
 	if _, err := legacyLine(lineConfigs{}); err == nil {
 		t.Error("no config read, yet a line")
@@ -73,15 +79,7 @@ func TestJavaLine(t *testing.T) {
 		{"no registration", []byte(strings.Replace(string(doc("SIP", member, udp, line1)), ">true<", ">false<", 1)), line{}, "registerWithProxy"},
 	} {
 		got, err := javaLine(lineConfigs{sep: tc.sep, sepName: "SEP001E4A123456.cnf.xml"})
-		switch {
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
-		case tc.err == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.err == "" && (got.registrar != tc.want.registrar || got.port != tc.want.port || got.user != tc.want.user ||
-			got.authUser != tc.want.authUser || got.password != tc.want.password):
-			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
-		}
+		checkLine(t, tc.name, got, err, tc.want, tc.err)
 	}
 	if _, err := javaLine(lineConfigs{}); err == nil || !strings.Contains(err.Error(), "Line 1 not configured") {
 		t.Errorf("no SEP file: %v", err)
