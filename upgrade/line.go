@@ -65,6 +65,9 @@ func (l LineSettings) String() string {
 	return fmt.Sprintf("%s at %s", l.User, net.JoinHostPort(host, strconv.Itoa(port)))
 }
 
+// GoString keeps %#v from printing the password too.
+func (l LineSettings) GoString() string { return "upgrade.LineSettings{" + strconv.Quote(l.String()) + "}" }
+
 // Written is what the session report and the Done screen say once the line went into
 // a phone's config: "line 1001 written".
 func (l LineSettings) Written() string { return "line " + l.User + " written" }

@@ -77,7 +77,7 @@ func TestLineNeverPrintsThePassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{l.String(), fmt.Sprintf("%v %+v %s", l, l, &l), string(j), l.Written()} {
+	for _, s := range []string{l.String(), fmt.Sprintf("%v %+v %s %#v %#v", l, l, &l, l, &l), string(j), l.Written()} {
 		if strings.Contains(s, l.Password) {
 			t.Errorf("%q holds the password", s)
 		}
