@@ -66,7 +66,9 @@ func (l LineSettings) String() string {
 }
 
 // GoString keeps %#v from printing the password too.
-func (l LineSettings) GoString() string { return "upgrade.LineSettings{" + strconv.Quote(l.String()) + "}" }
+func (l LineSettings) GoString() string {
+	return "upgrade.LineSettings{" + strconv.Quote(l.String()) + "}"
+}
 
 // Written is what the session report and the Done screen say once the line went into
 // a phone's config: "line 1001 written".
