@@ -284,7 +284,7 @@ func TestBenchChildFirewall(t *testing.T) {
 		}
 	} else {
 		if len(probs) != 1 || probs[0].Kind != servers.Firewall || !probs[0].Warning ||
-			!strings.Contains(probs[0].Msg, "no rule names UDP 67 or 69") ||
+			!strings.Contains(probs[0].Msg, "no rule lets in UDP 67 or 69") ||
 			!strings.Contains(probs[0].Fix, "iifname "+name+" udp dport { 67, 69 } accept") {
 			t.Fatalf("Check behind a drop policy: %v, want the firewall warning with the rule for 67 and 69 on %s", probs, name)
 		}
