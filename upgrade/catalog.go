@@ -1,7 +1,7 @@
 // Package upgrade is where phoneflash knows Cisco phones: the model catalog and reset
 // sequences, the files a phone reads (generated and parsed), the requests a phone makes,
 // the upgrade gates and the planner that walks them, and staging of each step into the
-// TFTP root's overlay. The facts come from CISCO.md and live in tables, so that a wrong
+// TFTP root's overlay. The facts come from FACTS.md (beside this file, with their sources) and live in tables, so that a wrong
 // fact is a one-line fix with a test beside it.
 package upgrade
 
@@ -52,7 +52,7 @@ func (m Model) DefaultLoads() string {
 func (m Model) Java() bool { return m.Family != firmware.Family7940 }
 
 // Patience for flash writes, per platform (issue 4: "4-5 minutes is normal, longer
-// after 3491672850*#"; CISCO.md §5 "looks dead 5+ minutes while formatting" [S]).
+// after 3491672850*#"; FACTS.md §5 "looks dead 5+ minutes while formatting" [S]).
 // The 7940/7960 figure is our inference [I]: a 130 KB loader plus a 700 KB application.
 const (
 	legacyFlashQuiet = 2 * time.Minute
@@ -60,13 +60,13 @@ const (
 	javaFormatQuiet  = 10 * time.Minute
 )
 
-// VendorClass starts the DHCP option 60 of every phone we know (CISCO.md §6): the servers
+// VendorClass starts the DHCP option 60 of every phone we know (FACTS.md §6): the servers
 // answer only clients whose class starts with it, and the probe for other DHCP servers
 // asks with it, as a phone would.
 const VendorClass = "Cisco Systems, Inc. IP Phone"
 
 // cls builds the option 60 string a phone sends: "Cisco Systems, Inc. IP Phone CP-7941G"
-// plus a trailing NUL (CISCO.md §6, [V] for 7940/7941/7960 from wazo's comments; the NUL
+// plus a trailing NUL (FACTS.md §6, [V] for 7940/7941/7960 from wazo's comments; the NUL
 // on the other models is our inference [I] from those).
 func cls(model string) string { return VendorClass + " CP-" + model + "G\x00" }
 
@@ -81,7 +81,7 @@ var (
 
 // catalog is the table of models. XML IDs: staskobzar sccp/XMLDefault.cnf.xml [V] for
 // 7/8/115/309/30018/308/434/404/307; 30006 (7970) [S: chan-sccp]; 435/436 [V: same file
-// family, CISCO.md §7]; 369 (7906), 119 (7971), 437 (7975) [S: chan-sccp/sccp_manager
+// family, FACTS.md §7]; 369 (7906), 119 (7971), 437 (7975) [S: chan-sccp/sccp_manager
 // device tables in the code index]. Model-attribute names are how CUCM files spell them
 // [S]; a phone may match on either the number or the name [U], so we write both.
 func catalog() []Model {
@@ -96,7 +96,7 @@ func catalog() []Model {
 		}
 	}
 	java := func(name string, fam firmware.Family, prefix, holdShows string, ids ...XMLModel) Model {
-		term := "term" + name[2:] // term06 … term75: the model's last two digits [V: CISCO.md §1.2]
+		term := "term" + name[2:] // term06 … term75: the model's last two digits [V: FACTS.md §1.2]
 		return Model{
 			Name: name, Family: fam, Prefix: prefix, Term: term,
 			Classes:     []string{cls(name)},
@@ -180,7 +180,7 @@ func ModelNames() []string {
 	return names
 }
 
-// classModel finds the model in an option 60 string (wazo's matcher, CISCO.md §6 [V]).
+// classModel finds the model in an option 60 string (wazo's matcher, FACTS.md §6 [V]).
 var classModel = regexp.MustCompile(`Phone (?:(79\d\d)|CP-(79\d\d)G?|CP-(\d{4}))`)
 
 // ModelFromClass reads the model from a DHCP option 60 (vendor class) value. Trailing

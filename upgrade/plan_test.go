@@ -11,7 +11,7 @@ import (
 	"phoneflash/firmware"
 )
 
-// The 7940/7960 seed set: the demo's chain (CISCO.md §1.1, §4.1).
+// The 7940/7960 seed set: the demo's chain (FACTS.md §1.1, §4.1).
 var legacySet = []load{
 	{id: "P00303010102.bin"},
 	{id: "P00305000500"},
