@@ -13,7 +13,7 @@ import (
 	"phoneflash/servers"
 	"phoneflash/ui"
 	"phoneflash/upgrade"
-	"phoneflash/upgrade/sim"
+	"phoneflash/upgrade/demo"
 )
 
 func runWizard(args []string, stdout, stderr io.Writer) int {
@@ -88,7 +88,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "phoneflash demo: %v\n", err)
 		return exitFailure
 	}
-	d := &sim.Demo{Name: "7940-7960", FS: fw, ReportDir: dir}
+	d := &demo.Bench{Name: "7940-7960", FS: fw, ReportDir: dir}
 	logPath := filepath.Join(dir, "events.jsonl")
 	loopback := servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort} // what Demo.Start binds
 	res, err := ui.Run(d, ui.Options{Servers: loopback, Firmware: []string{d.Name},

@@ -10,7 +10,7 @@ import (
 
 // Backend is everything the wizard asks of the world outside the terminal. The wizard
 // never opens a socket or a file itself: main wires upgrade.Bench (the real machine),
-// the demo wires sim.Demo (loopback and a virtual phone), tests wire fakes.
+// the demo wires demo.Bench (loopback and a virtual phone), tests wire fakes.
 type Backend interface {
 	// Interfaces lists the network interfaces the phone may be cabled to.
 	Interfaces() ([]servers.Interface, error)

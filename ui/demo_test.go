@@ -13,11 +13,11 @@ import (
 
 	"phoneflash/servers"
 	"phoneflash/upgrade"
-	"phoneflash/upgrade/sim"
+	"phoneflash/upgrade/demo"
 )
 
 // demoOptions are the options `phoneflash demo` runs the wizard with.
-func demoOptions(t *testing.T, d *sim.Demo, from string) Options {
+func demoOptions(t *testing.T, d *demo.Bench, from string) Options {
 	logPath := filepath.Join(t.TempDir(), "events.jsonl")
 	return Options{Servers: servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort},
 		Firmware: []string{d.Name}, Model: "7960", From: from, To: "P0S3-8-12-00", Walk: true, Title: "phoneflash demo",
@@ -32,9 +32,9 @@ func demoOptions(t *testing.T, d *sim.Demo, from string) Options {
 func TestDemoFromFirstScreenToDone(t *testing.T) {
 	for _, from := range []string{"P00303010102", "P00305000500"} {
 		t.Run(from, func(t *testing.T) {
-			fast := sim.DemoTiming(mustModel(t, "7960"))
+			fast := demo.PhoneTiming(mustModel(t, "7960"))
 			fast.PowerOn, fast.Flash, fast.AfterLease = 50*time.Millisecond, 100*time.Millisecond, 10*time.Millisecond
-			d := &sim.Demo{Name: "7940-7960", FS: os.DirFS(seedChain), ReportDir: t.TempDir(), BootAfter: 300 * time.Millisecond, Timing: &fast}
+			d := &demo.Bench{Name: "7940-7960", FS: os.DirFS(seedChain), ReportDir: t.TempDir(), BootAfter: 300 * time.Millisecond, Timing: &fast}
 			m := New(d, demoOptions(t, d, from))
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 			t.Cleanup(func() { m.Finish(); d.Wait() })

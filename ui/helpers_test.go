@@ -21,7 +21,7 @@ import (
 	"phoneflash/firmware"
 	"phoneflash/servers"
 	"phoneflash/upgrade"
-	"phoneflash/upgrade/sim"
+	"phoneflash/upgrade/demo"
 )
 
 func TestMain(m *testing.M) {
@@ -32,8 +32,8 @@ func TestMain(m *testing.M) {
 // Both backends satisfy the contract.
 var (
 	_ Backend     = (*fakeBackend)(nil)
-	_ Backend     = (*sim.Demo)(nil)
-	_ PhoneWaiter = (*sim.Demo)(nil) // the demo phone boots on Enter at the Reset screen
+	_ Backend     = (*demo.Bench)(nil)
+	_ PhoneWaiter = (*demo.Bench)(nil) // the demo phone boots on Enter at the Reset screen
 	_ Backend     = upgrade.Bench{}
 )
 

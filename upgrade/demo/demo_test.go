@@ -1,4 +1,4 @@
-package sim
+package demo
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	"phoneflash/upgrade"
 )
 
-func newDemo(t *testing.T) *Demo {
+func newDemo(t *testing.T) *Bench {
 	m, err := upgrade.FindModel("7960")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast := DemoTiming(m)
+	fast := PhoneTiming(m)
 	fast.PowerOn, fast.Flash, fast.AfterLease = 20*time.Millisecond, 50*time.Millisecond, 0
-	return &Demo{Name: "7940-7960", FS: os.DirFS("../../testdata/firmware/7940-7960"), ReportDir: t.TempDir(),
+	return &Bench{Name: "7940-7960", FS: os.DirFS("../../testdata/firmware/7940-7960"), ReportDir: t.TempDir(),
 		BootAfter: 50 * time.Millisecond, Timing: &fast}
 }
 
