@@ -2,7 +2,6 @@ package main
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -35,11 +34,6 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))
 	}
-	if err == nil && line != nil {
-		// Checked above like serve's; the Phone screen does not take a line yet (issue 11):
-		// refused rather than dropped, so nobody leaves the bench believing it was written.
-		err = errors.New("the wizard does not write a SIP line yet: run phoneflash serve with the same --sip-* flags")
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "phoneflash: %s\n", problemText(err))
 		return exitUsage
@@ -59,7 +53,7 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 		logPath = filepath.Join(wd, logPath)
 	}
 	res, err := ui.Run(upgrade.Bench{ReportDir: wd}, ui.Options{Servers: cfg, Firmware: so.firmware, Model: req.Model,
-		From: req.From, To: req.To, Symptom: req.Symptom, OpenLog: logOpener(logPath)})
+		From: req.From, To: req.To, Symptom: req.Symptom, Line: line, OpenLog: logOpener(logPath)})
 	return wizardEnded("phoneflash", res, err, nil, stdout, stderr)
 }
 

@@ -136,5 +136,47 @@ func (m *Model) phoneSummary(p upgrade.Phone, now time.Time, w int) []string {
 		}
 		out = append(out, cut(line, w))
 	}
+	for _, note := range m.phoneNotes(p, now) {
+		for _, l := range wrap(note, w-4, "  ") {
+			out = append(out, "    "+l)
+		}
+	}
 	return out
+}
+
+// phoneNotes are what the work ticket says of a phone beyond its steps, as the session
+// report has it: it already ran the target, what it showed of its load, a load it did
+// not keep, the line written into its config (never the password).
+func (m *Model) phoneNotes(p upgrade.Phone, now time.Time) []string {
+	var notes []string
+	if p.AlreadyRan {
+		notes = append(notes, "It already ran the target: nothing was loaded.")
+	}
+	if p.Learned != "" {
+		notes = append(notes, "It showed it was older than the target allows: "+p.Learned+".")
+	}
+	if p.NotKept > 0 {
+		notes = append(notes, fmt.Sprintf("It did not keep a load %s (booted its old application again) and took it again.",
+			plural(p.NotKept, "time", "times")))
+	}
+	if m.run.sess != nil && p.MAC != "" {
+		for _, pr := range m.run.sess.Report(now).Phones {
+			if pr.MAC != p.MAC || pr.Line == "" {
+				continue
+			}
+			note := servers.Visible(pr.Line) + "; the phone has not fetched it yet"
+			if pr.LineRead {
+				note = servers.Visible(pr.Line) + " and fetched by the phone"
+			}
+			notes = append(notes, capitalFirst(note)+".")
+		}
+	}
+	return notes
+}
+
+func capitalFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

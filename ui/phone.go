@@ -34,6 +34,8 @@ type phoneState struct {
 	family firmware.Family     // of the model the load lists are for
 	plan   *upgrade.Plan
 	err    error
+	line   lineForm // line 1, for a SIP target (optional)
+	onLine bool     // the keys go into the line form, not the pickers
 }
 
 func newPhoneState(o Options) phoneState {
@@ -76,7 +78,30 @@ func newPhoneState(o Options) phoneState {
 		s.focus = phoneFrom
 	}
 	s.libChanged(nil)
+	s.line = newLineForm(o.Line)
 	return s
+}
+
+// sipTarget reports whether the chosen target is a SIP load: only then is there a line
+// to write.
+func (s *phoneState) sipTarget() bool {
+	_, proto, _, err := firmware.ParseID(s.value(phoneTarget))
+	return err == nil && proto == firmware.SIP
+}
+
+// lineProblem says why the typed line cannot be written, "" when it can (or is empty).
+func (m *Model) lineProblem() string {
+	s := &m.phone
+	l := s.line.line()
+	switch {
+	case l == nil || !s.sipTarget():
+		return ""
+	case s.line.err != nil:
+		return "Line 1: " + s.line.err.Error()
+	case m.cfg.NoDHCP:
+		return "Line 1: the line is served only to the address phoneflash's DHCP leased to the phone; with no DHCP it is served to nobody"
+	}
+	return ""
 }
 
 // value is the chosen value of field f.
@@ -160,16 +185,59 @@ func (m *Model) replan() {
 	}
 	sy, _ := upgrade.ParseSymptom(s.value(phoneSymptom))
 	s.plan, s.err = upgrade.MakePlan(m.lib, upgrade.PlanRequest{Model: model, From: s.value(phoneFrom), To: to, Symptom: sy})
+	if s.plan != nil && s.sipTarget() && m.lineProblem() == "" {
+		_ = s.plan.SetLine(s.line.line()) // checked: a SIP target and a valid line (or none)
+	}
 	m.plan = s.plan
 }
 
 // phoneOK reports whether the plan can run: every step's load at hand and complete.
 func (m *Model) phoneOK() bool {
-	return m.phone.plan != nil && m.phone.plan.Complete() && len(m.phone.plan.Steps) > 0
+	return m.phone.plan != nil && m.phone.plan.Complete() && len(m.phone.plan.Steps) > 0 && m.lineProblem() == ""
+}
+
+// lineKey handles the keys while the line form has them: Tab walks its fields and on
+// to the model, Enter goes on as from the target, the rest is typing.
+func (m *Model) lineKey(k tea.KeyMsg) tea.Cmd {
+	s := &m.phone
+	keys := m.keys
+	switch {
+	case key.Matches(k, keys.Tab):
+		if s.line.cur == lineCount-1 {
+			s.onLine, s.focus = false, phoneModel
+			s.line.blur()
+			return nil
+		}
+		s.line.focus(s.line.cur + 1)
+	case key.Matches(k, keys.ShiftTab):
+		if s.line.cur == 0 {
+			s.onLine, s.focus = false, phoneTarget
+			s.line.blur()
+			return nil
+		}
+		s.line.focus(s.line.cur - 1)
+	case key.Matches(k, keys.Back):
+		s.onLine = false
+		s.line.blur()
+		return m.goTo(ScreenFirmware)
+	case key.Matches(k, keys.Enter):
+		if m.phoneOK() {
+			s.line.blur()
+			return m.goTo(ScreenReady)
+		}
+		m.warn(m.planBlocker())
+	default:
+		s.line.update(k)
+		m.replan()
+	}
+	return nil
 }
 
 func (m *Model) phoneKey(k tea.KeyMsg) tea.Cmd {
 	s := &m.phone
+	if s.onLine {
+		return m.lineKey(k)
+	}
 	p := &s.pick[s.focus]
 	if k.Paste {
 		p.filtering = true // pasting a load ID searches for it, as / and typing would
@@ -191,6 +259,9 @@ func (m *Model) phoneKey(k tea.KeyMsg) tea.Cmd {
 		m.phoneMoved()
 	case key.Matches(k, keys.Filter):
 		p.filtering = true
+	case key.Matches(k, keys.Tab) && s.focus == phoneTarget && s.sipTarget():
+		s.onLine = true // line 1, for a SIP target
+		s.line.focus(0)
 	case key.Matches(k, keys.Tab):
 		s.focus = (s.focus + 1) % phoneFields
 	case key.Matches(k, keys.ShiftTab):
@@ -231,6 +302,8 @@ func (m *Model) planBlocker() string {
 		return ie.Msg
 	case s.err != nil:
 		return s.err.Error()
+	case m.lineProblem() != "":
+		return m.lineProblem()
 	case s.plan == nil:
 		return "Choose the model and the target load."
 	case len(s.plan.Steps) == 0:
@@ -244,11 +317,18 @@ func (m *Model) phoneHelp() []key.Binding {
 	if m.phone.filtering() {
 		return []key.Binding{withHelp(k.Enter, "keep"), withHelp(k.Back, "clear the filter")}
 	}
+	if m.phone.onLine {
+		return []key.Binding{withHelp(k.Enter, "ready"), withHelp(k.Tab, "next field"), k.Back}
+	}
 	enter := "next field"
 	if m.phone.focus == phoneTarget {
 		enter = "ready"
 	}
-	return []key.Binding{withHelp(k.Enter, enter), k.Move, k.Tab, withHelp(k.Filter, "search/type"),
+	tab := k.Tab
+	if m.phone.focus == phoneTarget && m.phone.sipTarget() {
+		tab = withHelp(k.Tab, "line 1")
+	}
+	return []key.Binding{withHelp(k.Enter, enter), k.Move, tab, withHelp(k.Filter, "search/type"),
 		withHelp(k.PageDown, "scroll the plan"), k.Back}
 }
 
@@ -268,13 +348,28 @@ func (m *Model) phoneView(w, h int) string {
 				val += "  " + styleDim.Render(servers.Visible(c.Note))
 			}
 		}
+		focused := f == s.focus && !s.onLine
 		mark := "  "
-		if f == s.focus {
+		if focused {
 			mark = styleCurrent.Render(markFocus) + " "
 		}
 		out = append(out, cut(mark+pad(phoneLabels[f], 9)+" "+val, w))
-		if f == s.focus {
+		if focused {
 			out = append(out, indent(s.pick[f].view(w-4, listH, true), "    "))
+		}
+	}
+	if s.sipTarget() {
+		l := s.line.line()
+		switch {
+		case l == nil && !s.onLine: // one line until it is wanted: the plan stays in view
+			out = append(out, cut("  "+pad("Line 1", 9)+" "+styleDim.Render("none: tab from the target to give one for Asterisk/FreePBX"), w))
+		default:
+			head := "Line 1 for Asterisk/FreePBX (optional; all empty: no line)"
+			if l != nil && s.line.err == nil {
+				head = "Line 1: " + servers.Visible(l.String()) + " (the password goes only to this phone, in clear over TFTP)"
+			}
+			out = append(out, "", cut(styleTitle.Render(head), w))
+			out = append(out, s.line.view(s.onLine, w)...)
 		}
 	}
 	out = append(out, "")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"phoneflash/servers"
@@ -115,5 +116,38 @@ func TestPhoneUnknownLearnsFromThePhone(t *testing.T) {
 			}
 			golden(t, m)
 		})
+	}
+}
+
+// Issue 11: a SIP target takes line 1 on the Phone screen; the password never shows,
+// and a line the phone cannot carry keeps the plan from Ready.
+func TestPhoneLineForASIPTarget(t *testing.T) {
+	tm := toPhone(t, Options{Model: "7960", From: "P00308000900", To: "P0S3-8-12-00"}, sizes[1])
+	press(tm, "tab") // the focus starts on the target (all else given): into line 1
+	typeText(tm, "192.0.2.50")
+	press(tm, "tab")
+	typeText(tm, "1001")
+	press(tm, "tab") // auth user: the extension
+	press(tm, "tab")
+	typeText(tm, "s3cret")
+	waitFor(t, tm, "Line 1: 1001 at 192.0.2.50:5060")
+	m := final(t, tm)
+	if m.plan == nil || m.plan.Line == nil || m.plan.Line.Password != "s3cret" || !m.phoneOK() {
+		t.Fatalf("plan line %#v ok %v", m.plan.Line, m.phoneOK())
+	}
+	if v := m.View(); strings.Contains(v, "s3cret") || !strings.Contains(v, "••••••") {
+		t.Fatalf("the password shows, or nothing stands for it:\n%s", v)
+	}
+	golden(t, m)
+}
+
+func TestPhoneLineThatCannotBeWrittenBlocksReady(t *testing.T) {
+	tm := toPhone(t, Options{Model: "7960", From: "P00308000900", To: "P0S3-8-12-00",
+		Line: &upgrade.LineSettings{Registrar: "192.0.2.50", User: "1001", Label: "Front desk"}}, sizes[1])
+	press(tm, "enter") // target: Ready? not with a label a 7960 cannot show
+	waitFor(t, tm, "Line 1: label")
+	m := final(t, tm)
+	if m.Screen() != ScreenPhone || m.phoneOK() {
+		t.Fatalf("screen %v ok %v", m.Screen(), m.phoneOK())
 	}
 }

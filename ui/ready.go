@@ -201,6 +201,9 @@ func (m *Model) readyView(w, h int) string {
 		}
 		row("Phone", fmt.Sprintf("%s from %s to %s", p.Model.Name, from, p.To))
 		row("Steps", p.Route("→"))
+		if p.Line != nil {
+			row("Line 1", servers.Visible(p.Line.String())+" (the password only to this phone)")
+		}
 	}
 	switch {
 	case m.run.logPath != "":

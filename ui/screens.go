@@ -58,7 +58,7 @@ func init() {
 			typing: func(m *Model) bool { return m.fw.focus == fwFocusPath },
 			scroll: func(m *Model) (bool, bool) { return m.fw.focus == fwFocusList, true }}, // the arrows pick completions
 		ScreenPhone: {name: "Phone", view: (*Model).phoneView, key: (*Model).phoneKey, help: (*Model).phoneHelp,
-			typing: func(m *Model) bool { return m.phone.filtering() },
+			typing: func(m *Model) bool { return m.phone.filtering() || m.phone.onLine },
 			scroll: pagesOnly, shown: func(m *Model) tea.Cmd { m.replan(); return nil }},
 		ScreenReady: {name: "Ready", view: (*Model).readyView, key: (*Model).readyKey, help: (*Model).readyHelp},
 		ScreenReset: {name: "Reset", view: (*Model).resetView, key: (*Model).resetKey, help: (*Model).resetHelp},

@@ -32,6 +32,7 @@ type Options struct {
 	From     string         // the load the phone runs now
 	To       string         // the target load
 	Symptom  upgrade.Symptom
+	Line     *upgrade.LineSettings // line 1 for a SIP target (the --sip-* flags); nil: none typed yet
 
 	// Walk starts at the first screen even with everything preselected, the cursors
 	// on the preselected values (the demo walks every screen this way).

@@ -87,8 +87,7 @@ func hints(p *Plan) []string {
 		out = append(out, r.Replace(h.Text))
 	}
 	if m.Family == firmware.Family7940 && len(p.Steps) > 0 && p.Steps[len(p.Steps)-1].Protocol == firmware.SIP {
-		out = append(out, "After the SIP load the phone reads SIPDefault.cnf and SIP<MAC>.cnf for its lines: without "+
-			"line settings phoneflash writes only image_version there, and the phone shows UNPROVISIONED.")
+		out = append(out, unprovisionedHint)
 	}
 	if len(p.Missing) > 0 {
 		out = append(out, "phoneflash firmware PATH lists every load found and what each one lacks.")
@@ -129,3 +128,7 @@ func bridgeHint(m Model, bs []Step) string {
 	}
 	return h + "."
 }
+
+// unprovisionedHint is said of a SIP 7940/7960 plan until a line is set (SetLine).
+const unprovisionedHint = "After the SIP load the phone reads SIPDefault.cnf and SIP<MAC>.cnf for its lines: without " +
+	"line settings phoneflash writes only image_version there, and the phone shows UNPROVISIONED."

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -224,5 +225,6 @@ func (p *Plan) SetLine(l *LineSettings) error {
 	}
 	c := *l
 	p.Line = &c
+	p.Hints = slices.DeleteFunc(p.Hints, func(h string) bool { return h == unprovisionedHint })
 	return nil
 }
