@@ -25,7 +25,7 @@ func TestRunExitCodesAndHelp(t *testing.T) {
 		{[]string{"firmware", "testdata/firmware"}, 1, "truncated", "not every path could be read", false},
 		{[]string{"firmware"}, 2, "", "", false},
 		{[]string{"plan", "--model", "7960", "--from", "P00303010102", "--to", "P0S3-8-12-00", "--firmware", "testdata/firmware/7940-7960"},
-			0, "P00305000500", "", true},
+			0, "P00305000200", "", true},
 		{[]string{"plan", "--model", "7960", "--to", "P0S3-8-12-00"}, 2, "", "--firmware missing", false},
 		{[]string{"plan", "--model", "7960", "--to", "P0S3-8-12-00", "--firmware", "testdata/firmware/cmterm-7970_7971-sccp.8-5-2.zip"},
 			1, "", "cannot be served yet", false},

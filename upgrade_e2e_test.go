@@ -35,7 +35,7 @@ type e2eChain struct {
 var e2eChains = []e2eChain{
 	// Issue 8: serve without --from; the phone shows what it runs.
 	{name: "7960-learns-the-chain", model: "7960", to: "P0S3-8-12-00", simArgs: []string{"--from", "P00303010102"},
-		firmware: []string{"testdata/firmware/7940-7960"}, steps: []string{"P00305000500", "P00308000900", "P0S3-8-12-00"},
+		firmware: []string{"testdata/firmware/7940-7960"}, steps: []string{"P00305000200", "P00308000900", "P0S3-8-12-00"},
 		hint: "older than the target allows"},
 	{name: "7960-already-there", model: "7960", to: "P0S3-8-12-00", simArgs: []string{"--from", "P0S3-8-12-00"},
 		firmware: []string{"testdata/firmware/7940-7960"}, hint: "already runs P0S3-8-12-00"},

@@ -162,7 +162,7 @@ func testdataSets(t testing.TB) []genSet {
 	s, d := tinySize, demoSize
 	legacy := slices.Concat(
 		[]genFile{blob("P00303010102.bin", d)},
-		legacySet(t, "P00305000500", "P00305000500", "PAS3050A", d),
+		legacySet(t, "P00305000200", "P00305000200", "PAS3050A", d),
 		legacySet(t, "P00308000900", "P00308000900", "PAS30809", d),
 		legacySet(t, "P0030801SR02", "P0030801SR02", "PAS30831", s),
 		legacySet(t, "P0S3-8-12-00", "P003-8-12-00", "PAS30830", d),

@@ -30,7 +30,7 @@ func demoOptions(t *testing.T, d *demo.Bench, from string) Options {
 // The whole wizard against the demo backend: a virtual 7960 on loopback goes through the
 // seed chain while the technician presses Enter on each screen.
 func TestDemoFromFirstScreenToDone(t *testing.T) {
-	for _, from := range []string{"P00303010102", "P00305000500"} {
+	for _, from := range []string{"P00303010102", "P00305000200"} {
 		t.Run(from, func(t *testing.T) {
 			fast := demo.PhoneTiming(mustModel(t, "7960"))
 			fast.PowerOn, fast.Flash, fast.AfterLease = 50*time.Millisecond, 100*time.Millisecond, 10*time.Millisecond

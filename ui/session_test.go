@@ -363,10 +363,10 @@ func TestQuitShowsTheServersStopping(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.Write([]byte("\x00\x01P00305000500.loads\x00octet\x00")); err != nil {
+	if _, err := conn.Write([]byte("\x00\x01P00305000200.loads\x00octet\x00")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, tm, "tftp.request", "P00305000500.loads")
+	waitFor(t, tm, "tftp.request", "P00305000200.loads")
 	press(tm, "q")
 	waitFor(t, tm, "Stop the servers and quit? y/N")
 	t0 := time.Now()

@@ -161,7 +161,7 @@ func eventsFor(n int) []servers.Event {
 		{Kind: servers.TFTPDone, File: "P00308000900.sb2", Bytes: 984, Size: 984, DurationMS: 12, Rate: 82000},
 		{Kind: servers.TFTPMissing, Asked: "CTLSEP001E4A123456.tlv", File: "CTLSEP001E4A123456.tlv"},
 		{Kind: servers.DHCPAck, MAC: phoneMAC, IP: "192.168.1.2", Model: "7960"},
-		{Kind: servers.PhoneHint, Msg: "The phone asks for P00305000500.bin, which is not in the plan"},
+		{Kind: servers.PhoneHint, Msg: "The phone asks for P00305000200.bin, which is not in the plan"},
 	}
 	out := make([]servers.Event, n)
 	for i := range out {

@@ -50,7 +50,7 @@ type chain struct {
 var chains = []chain{
 	{name: "7960-seed-chain", firmware: []string{"../testdata/firmware/7940-7960"}, model: "7960",
 		from: "P00303010102", to: "P0S3-8-12-00", simFrom: "P00303010102",
-		wantSteps: []string{"P00305000500", "P00308000900", "P0S3-8-12-00"}},
+		wantSteps: []string{"P00305000200", "P00308000900", "P0S3-8-12-00"}},
 	{name: "7941-sccp82-to-sip94", firmware: []string{
 		"../testdata/firmware/cmterm-7941_7961-sccp.8-2-2SR2.zip", "../testdata/firmware/cmterm-7941_7961-sccp.8-5-2.tar",
 		"../testdata/firmware/cmterm-7941_7961-sip.9-4-2SR3-1.cop"}, model: "7941",
@@ -68,11 +68,11 @@ var chains = []chain{
 	// sent backwards; one on a 3.x image is taken through the chain.
 	{name: "7960-already-there", firmware: []string{"../testdata/firmware/7940-7960"}, model: "7960",
 		to: "P0S3-8-12-00", simFrom: "P0S3-8-12-00",
-		wantHints: []string{"already runs P0S3-8-12-00, the target"}, notHints: []string{"P00305000500", "P00308000900"}},
+		wantHints: []string{"already runs P0S3-8-12-00, the target"}, notHints: []string{"P00305000200", "P00308000900"}},
 	{name: "7960-learns-the-chain", firmware: []string{"../testdata/firmware/7940-7960"}, model: "7960",
 		to: "P0S3-8-12-00", simFrom: "P00303010102",
-		wantSteps: []string{"P00305000500", "P00308000900", "P0S3-8-12-00"},
-		wantHints: []string{"older than the target allows", "It takes P00305000500, then P00308000900 first"}},
+		wantSteps: []string{"P00305000200", "P00308000900", "P0S3-8-12-00"},
+		wantHints: []string{"older than the target allows", "It takes P00305000200, then P00308000900 first"}},
 	{name: "7942-already-there-without-the-bridge", firmware: []string{"../testdata/firmware/cmterm-7942_7962-sip.9-4-2SR3-1.tgz"},
 		model: "7942", to: "SIP42.9-4-2SR3-1S", simFrom: "SIP42.9-4-2SR3-1S",
 		wantHints: []string{"already runs SIP42.9-4-2SR3-1S, the target"}},

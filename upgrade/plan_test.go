@@ -14,7 +14,7 @@ import (
 // The 7940/7960 seed set: the demo's chain (FACTS.md §1.1, §4.1).
 var legacySet = []load{
 	{id: "P00303010102.bin"},
-	{id: "P00305000500"},
+	{id: "P00305000200"},
 	{id: "P00308000900"},
 	{id: "P0030801SR02"},
 	{id: "P0S3-8-12-00"},
@@ -56,12 +56,12 @@ func TestPlanPaths(t *testing.T) {
 		complete bool
 	}{
 		{"7960 seed chain", legacy, PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"},
-			[]string{"P00305000500", "P00308000900", "P0S3-8-12-00"}, true},
+			[]string{"P00305000200", "P00308000900", "P0S3-8-12-00"}, true},
 		{"7960 unknown start serves the target and learns", legacy, PlanRequest{Model: "CP-7960G", To: "P0S3-8-12-00"},
 			[]string{"P0S3-8-12-00"}, true},
-		{"7940 from signed 5.x goes straight to SIP", legacy, PlanRequest{Model: "7940", From: "P00305000500", To: "P0S3-8-12-00"},
+		{"7940 from signed 5.x goes straight to SIP", legacy, PlanRequest{Model: "7940", From: "P00305000200", To: "P0S3-8-12-00"},
 			[]string{"P0S3-8-12-00"}, true},
-		{"7940 from signed 5.x to a later SCCP goes through 8.0(9)", legacy, PlanRequest{Model: "7940", From: "P00305000500", To: "P0030801SR02"},
+		{"7940 from signed 5.x to a later SCCP goes through 8.0(9)", legacy, PlanRequest{Model: "7940", From: "P00305000200", To: "P0030801SR02"},
 			[]string{"P00308000900", "P0030801SR02"}, true},
 		{"7960 SCCP 5.0(2) to SIP 8.4: SCCP and SIP versions are not compared", legacy, PlanRequest{Model: "7960", From: "P00305000200", To: "P0S3-08-4-00"},
 			[]string{"P0S3-08-4-00"}, false},
@@ -75,8 +75,8 @@ func TestPlanPaths(t *testing.T) {
 			[]string{"P0030801SR02"}, true},
 		{"7960 signed downgrade is allowed", legacy, PlanRequest{Model: "7960", From: "P0030801SR02", To: "P00308000900"},
 			[]string{"P00308000900"}, true},
-		{"7960 pre-5.0 to 5.x needs no bridge", legacy, PlanRequest{Model: "7960", From: "P00303010102", To: "P00305000500"},
-			[]string{"P00305000500"}, true},
+		{"7960 pre-5.0 to 5.x needs no bridge", legacy, PlanRequest{Model: "7960", From: "P00303010102", To: "P00305000200"},
+			[]string{"P00305000200"}, true},
 		{"7960 pre-5.0 to pre-5.0", legacy, PlanRequest{Model: "7960", From: "P00303000100", To: "P00303010102"},
 			[]string{"P00303010102"}, true},
 		{"7941 SCCP 8.2 through 8.5(2) to SIP 9.4(2)", java, PlanRequest{Model: "7941", From: "SCCP41.8-2-2SR2S", To: "SIP41.9-4-2SR3-1S"},
@@ -261,7 +261,7 @@ func TestPlanHints(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, []string{"learns from the phone's own requests", "asks for an unsigned .bin image", "P00305000500 (SCCP 5.0(5)), then P00308000900", "SIP<MAC>.cnf"}, []string{"8.5(3)", "assumes the oldest"}},
+		{legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, []string{"learns from the phone's own requests", "asks for an unsigned .bin image", "P00305000200 (SCCP 5.0(2)), then P00308000900", "SIP<MAC>.cnf"}, []string{"8.5(3)", "assumes the oldest"}},
 		{legacy, PlanRequest{Model: "7960", From: "P00308000900", To: "P0S3-8-12-00"}, nil, []string{"unknown"}},
 		{legacy, PlanRequest{Model: "7960", To: "P0S3-8-12-00", Symptom: ProtocolApplicationInvalid},
 			[]string{`"Protocol Application Invalid": the new loader was flashed`, "Keep network cfg?", "option 150"}, nil},
@@ -306,7 +306,7 @@ func TestPlanNotesALoadWithoutTermFiles(t *testing.T) {
 
 func TestStepIndex(t *testing.T) {
 	p := mustPlan(t, openLib(t, testFirmware(t, legacySet...)), PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"})
-	for id, want := range map[string]int{"P00305000500": 0, "p00308000900": 1, "P0S3-8-12-00": 2, "P0030801SR02": -1, "": -1} {
+	for id, want := range map[string]int{"P00305000200": 0, "p00308000900": 1, "P0S3-8-12-00": 2, "P0030801SR02": -1, "": -1} {
 		if got := p.StepIndex(id); got != want {
 			t.Errorf("StepIndex(%q) = %d, want %d", id, got, want)
 		}
@@ -495,7 +495,7 @@ func TestPlanUnknownLearnsFromThePhone(t *testing.T) {
 	for _, b := range p.Bridges {
 		bridges, gates = append(bridges, b.ID), append(gates, b.Gate)
 	}
-	if !slices.Equal(stepIDs(p), []string{"P0S3-8-12-00"}) || !slices.Equal(bridges, []string{"P00305000500", "P00308000900"}) ||
+	if !slices.Equal(stepIDs(p), []string{"P0S3-8-12-00"}) || !slices.Equal(bridges, []string{"P00305000200", "P00308000900"}) ||
 		!slices.Equal(gates, []string{"signed 5.x", "seed chain"}) || len(p.IfOlder) != 0 || !p.Complete() {
 		t.Fatalf("steps %q bridges %q gates %q ifOlder %q", stepIDs(p), bridges, gates, p.IfOlder)
 	}
@@ -504,7 +504,7 @@ func TestPlanUnknownLearnsFromThePhone(t *testing.T) {
 			t.Errorf("bridge %s: gate %q evidence %v", b.ID, b.Gate, g.Evidence)
 		}
 	}
-	if h := strings.Join(p.Hints, " "); strings.Contains(h, "assumes the oldest") || !strings.Contains(h, "P00305000500") {
+	if h := strings.Join(p.Hints, " "); strings.Contains(h, "assumes the oldest") || !strings.Contains(h, "P00305000200") {
 		t.Errorf("hints: %q", p.Hints)
 	}
 
@@ -527,8 +527,8 @@ func TestPlanRoute(t *testing.T) {
 		req  PlanRequest
 		want string
 	}{
-		{PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"}, "P00305000500 -> P00308000900 -> P0S3-8-12-00"},
-		{PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, "P0S3-8-12-00 (if it proves older: P00305000500 -> P00308000900 first)"},
+		{PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"}, "P00305000200 -> P00308000900 -> P0S3-8-12-00"},
+		{PlanRequest{Model: "7960", To: "P0S3-8-12-00"}, "P0S3-8-12-00 (if it proves older: P00305000200 -> P00308000900 first)"},
 	} {
 		if got := mustPlan(t, legacy, tt.req).Route("->"); got != tt.want {
 			t.Errorf("%+v: Route = %q, want %q", tt.req, got, tt.want)

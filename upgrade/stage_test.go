@@ -37,7 +37,7 @@ func TestPlanSampleFirmware(t *testing.T) {
 		steps   []string
 	}{
 		{[]string{"7940-7960"}, PlanRequest{Model: "7960", From: "P00303010102", To: "P0S3-8-12-00"},
-			[]string{"P00305000500", "P00308000900", "P0S3-8-12-00"}},
+			[]string{"P00305000200", "P00308000900", "P0S3-8-12-00"}},
 		{[]string{"cmterm-7941_7961-sccp.8-2-2SR2.zip", "cmterm-7941_7961-sccp.8-5-2.tar", "cmterm-7941_7961-sip.9-4-2SR3-1.cop"},
 			PlanRequest{Model: "7941", From: "SCCP41.8-2-2SR2S", To: "SIP41.9-4-2SR3-1S"},
 			[]string{"SCCP41.8-5-2S", "SIP41.9-4-2SR3-1S"}},
@@ -61,7 +61,7 @@ func TestStageLegacySteps(t *testing.T) {
 	p.CallManager = "192.0.2.1"
 	ov := &memOverlay{}
 	sep, _ := SEPName(tmacStage)
-	loaders := []string{"P00305000500", "P00308000900", "P003-8-12-00"}
+	loaders := []string{"P00305000200", "P00308000900", "P003-8-12-00"}
 	for k, s := range p.Steps {
 		names, err := p.Stage(ov, k, tmacStage)
 		if err != nil {

@@ -298,9 +298,9 @@ func (b *textBuf) flush(w io.Writer) error {
 }
 
 // Route is the plan's steps in one line, for a banner or a summary row:
-// "P00305000500 -> P00308000900 -> P0S3-8-12-00", and with the load unknown the
+// "P00305000200 -> P00308000900 -> P0S3-8-12-00", and with the load unknown the
 // bridges a phone that proves older takes: "P0S3-8-12-00 (if it proves older:
-// P00305000500 -> P00308000900 first)". A bridge not at hand is named by what it needs.
+// P00305000200 -> P00308000900 first)". A bridge not at hand is named by what it needs.
 func (p *Plan) Route(arrow string) string {
 	ids := func(steps []Step) string {
 		out := make([]string, len(steps))

@@ -85,7 +85,7 @@ func TestAgainstDnsmasqAndTftpdHpa(t *testing.T) {
 	timing := fast
 	timing.DHCPTimeout, timing.DHCPTries = 500*time.Millisecond, 4
 	timing.TFTPTimeout = 500 * time.Millisecond
-	spec, err := json.Marshal(Config{Model: "7960", From: "P00305000500", Iface: l.PhoneIf, SetAddr: true, Timing: &timing,
+	spec, err := json.Marshal(Config{Model: "7960", From: "P00305000200", Iface: l.PhoneIf, SetAddr: true, Timing: &timing,
 		MAC: testMAC})
 	if err != nil {
 		t.Fatal(err)

@@ -142,7 +142,7 @@ func stager(t *testing.T, p *upgrade.Plan, ov upgrade.Overlay, mac string) func(
 func TestUpgrade7960SeedChain(t *testing.T) {
 	l := lib(t, "7940-7960")
 	p := plan(t, l, "7960", "P00303010102", "P0S3-8-12-00")
-	if got := stepIDs(p); !slices.Equal(got, []string{"P00305000500", "P00308000900", "P0S3-8-12-00"}) {
+	if got := stepIDs(p); !slices.Equal(got, []string{"P00305000200", "P00308000900", "P0S3-8-12-00"}) {
 		t.Fatalf("plan steps %v", got)
 	}
 	b := newBench(t, l.Root())
@@ -161,8 +161,8 @@ func TestUpgrade7960SeedChain(t *testing.T) {
 	}
 	want := []string{
 		// boot 1: a 3.1 image reads the selector first, with the stray NUL (checked below)
-		"OS79XX.TXT", "SEPDefault.cnf", "CTLSEP001E4A123456.tlv", sep, "P00305000500.bin",
-		// boot 2: 5.0(5), signed: the manifest and the loader
+		"OS79XX.TXT", "SEPDefault.cnf", "CTLSEP001E4A123456.tlv", sep, "P00305000200.bin",
+		// boot 2: 5.0(2), signed: the manifest and the loader
 		"CTLSEP001E4A123456.tlv", sep, "P00308000900.loads", "P00308000900.sbn",
 		// boot 3: the new loader fetches the application
 		"CTLSEP001E4A123456.tlv", sep, "P00308000900.sb2",
@@ -284,7 +284,7 @@ func TestRefusals(t *testing.T) {
 			"SIP41.9-4-2SR3-1S.loads", 4, "AUTH FAIL"},
 		{"unsigned after signed", "7960", "P00308000900", "P00303010102", "",
 			"P00303010102.loads", 4, "does not go back to an unsigned one"},
-		{"refuse fault: it boots its old image and tries again", "7960", "P00305000500", "P00308000900", "P00308000900",
+		{"refuse fault: it boots its old image and tries again", "7960", "P00305000200", "P00308000900", "P00308000900",
 			"P00308000900.loads", 4, "refused on purpose"},
 		{"refuse fault on a Java phone loops", "7941", "SCCP41.8-2-2SR2S", "SIP41.9-4-2SR3-1S", "*",
 			"SIP41.9-4-2SR3-1S.loads", 4, "refused on purpose"},
@@ -464,7 +464,7 @@ func TestSecondStageMissing(t *testing.T) {
 	}
 	root.Set("XMLDefault.cnf.xml", xmlDefault(t, "7960", "P00308000900"))
 	b := newBench(t, root)
-	res, err := b.run(t, Config{Model: "7960", From: "P00305000500", LoopTries: 2}, nil)
+	res, err := b.run(t, Config{Model: "7960", From: "P00305000200", LoopTries: 2}, nil)
 	var gu *GiveUpError
 	if !errors.As(err, &gu) || !strings.Contains(gu.Reason, "Protocol Application Invalid") {
 		t.Fatalf("want Protocol Application Invalid, got %v", err)
@@ -543,8 +543,8 @@ func TestGivesUp(t *testing.T) {
 			map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7941", "SCCP41.8-5-2S")}, Config{Model: "7941", LoopTries: 2}, false,
 			"has no SCCP41.8-5-2S.loads"},
 		{"unsigned image missing", dhcpOpts{opt150: net.IPv4(127, 0, 0, 1)},
-			map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00305000500")}, Config{Model: "7960", From: "P00303010102", LoopTries: 2}, false,
-			"has no P00305000500.bin"},
+			map[string][]byte{"XMLDefault.cnf.xml": xmlDefault(t, "7960", "P00305000200")}, Config{Model: "7960", From: "P00303010102", LoopTries: 2}, false,
+			"has no P00305000200.bin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
