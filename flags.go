@@ -219,3 +219,14 @@ func (o *serverOptions) served(req upgrade.PlanRequest, line *upgrade.LineSettin
 	}
 	return lib, plan, exitOK
 }
+
+// phone reads what the phone flags and the line flags ask for: the plan request and
+// line 1 (nil: none), each checked.
+func (o *serverOptions) phone() (upgrade.PlanRequest, *upgrade.LineSettings, error) {
+	req, err := o.request()
+	if err != nil {
+		return req, nil, err
+	}
+	line, err := o.settings()
+	return req, line, err
+}

@@ -140,12 +140,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		err = errors.New("no firmware: give --firmware PATH (a folder, .zip, .cop or .tar), repeatable")
 	}
 	var req upgrade.PlanRequest
-	if err == nil {
-		req, err = so.request()
-	}
 	var line *upgrade.LineSettings
 	if err == nil {
-		line, err = so.settings()
+		req, line, err = so.phone()
 	}
 	if err == nil && line != nil && cfg.NoDHCP {
 		// The line's file goes only to the address our DHCP leased to the phone.

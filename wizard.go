@@ -24,12 +24,9 @@ func runWizard(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := so.config() // no --iface: the Bench screen asks
 	var req upgrade.PlanRequest
-	if err == nil {
-		req, err = so.request()
-	}
 	var line *upgrade.LineSettings
 	if err == nil {
-		line, err = so.settings()
+		req, line, err = so.phone()
 	}
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q (firmware goes after --firmware)", fs.Arg(0))

@@ -94,22 +94,9 @@ func (f *lineForm) fieldErr(i int) string {
 	return ""
 }
 
-func (f *lineForm) focus(i int) {
-	f.cur = (i + lineCount) % lineCount
-	for k := range f.in {
-		if k == f.cur {
-			f.in[k].Focus()
-		} else {
-			f.in[k].Blur()
-		}
-	}
-}
+func (f *lineForm) focus(i int) { f.cur = focusInput(f.in[:], i) }
 
-func (f *lineForm) blur() {
-	for k := range f.in {
-		f.in[k].Blur()
-	}
-}
+func (f *lineForm) blur() { blurInputs(f.in[:]) }
 
 // update types into the focused field and checks the line.
 func (f *lineForm) update(msg tea.Msg) {

@@ -83,20 +83,28 @@ func addrText(a netip.Addr) string {
 }
 
 // focus puts the cursor in field i.
-func (f *settingsForm) focus(i int) {
-	f.cur = (i + fieldCount) % fieldCount
-	for k := range f.in {
-		if k == f.cur {
-			f.in[k].Focus()
+func (f *settingsForm) focus(i int) { f.cur = focusInput(f.in[:], i) }
+
+func (f *settingsForm) blur() { blurInputs(f.in[:]) }
+
+// focusInput puts the cursor in field i of a form, wrapping around at either end, and
+// returns the field that has it.
+func focusInput(in []textinput.Model, i int) int {
+	i = ((i % len(in)) + len(in)) % len(in)
+	for k := range in {
+		if k == i {
+			in[k].Focus()
 		} else {
-			f.in[k].Blur()
+			in[k].Blur()
 		}
 	}
+	return i
 }
 
-func (f *settingsForm) blur() {
-	for k := range f.in {
-		f.in[k].Blur()
+// blurInputs takes the cursor out of a form.
+func blurInputs(in []textinput.Model) {
+	for k := range in {
+		in[k].Blur()
 	}
 }
 

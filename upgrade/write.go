@@ -31,16 +31,7 @@ func WritePlan(w io.Writer, p *Plan) error {
 		ew.printf("\nNo steps.\n")
 	}
 	for i, s := range p.Steps {
-		id, state := s.ID, "complete"
-		if id == "" {
-			id = "(not at hand)"
-		}
-		switch {
-		case s.Load == nil:
-			state = "MISSING"
-		case s.Missing != "":
-			state = "INCOMPLETE"
-		}
+		id, state := s.idState()
 		ew.printf("\n%2d. %-20s %-4s %-12s %s\n", i+1, id, s.Protocol, s.Version, state)
 		ew.printf("    why:   %s\n", s.Why)
 		if s.How != "" {
@@ -56,16 +47,7 @@ func WritePlan(w io.Writer, p *Plan) error {
 	if len(p.Bridges) > 0 {
 		ew.printf("\nOnly if the phone proves older (phoneflash learns it from the phone and stages these by itself):\n")
 		for _, b := range p.Bridges {
-			id, state := b.ID, "complete"
-			if id == "" {
-				id = "(not at hand)"
-			}
-			switch {
-			case b.Load == nil:
-				state = "MISSING"
-			case b.Missing != "":
-				state = "INCOMPLETE"
-			}
+			id, state := b.idState()
 			ew.printf("  - %-20s %-4s %-12s %s: %s\n", id, b.Protocol, b.Version, state, evidenceOf(b))
 			if b.Missing != "" {
 				ew.printf("    needs: %s\n", b.Missing)
@@ -87,6 +69,22 @@ func WritePlan(w io.Writer, p *Plan) error {
 		}
 	}
 	return ew.flush(w)
+}
+
+// idState is a step as the printed plan names it: its load ("(not at hand)" without
+// one) and whether it is complete, INCOMPLETE or MISSING.
+func (s Step) idState() (id, state string) {
+	id, state = s.ID, "complete"
+	if id == "" {
+		id = "(not at hand)"
+	}
+	switch {
+	case s.Load == nil:
+		state = "MISSING"
+	case s.Missing != "":
+		state = "INCOMPLETE"
+	}
+	return id, state
 }
 
 type planJSON struct {
