@@ -51,7 +51,7 @@ func loadInformation(data []byte, m upgrade.Model) string {
 			}
 		case xml.CharData:
 			if cur != nil && *cur == "" {
-				*cur = strings.TrimSpace(string(t))
+				*cur = firstToken(string(t))
 			}
 		case xml.EndElement:
 			cur = nil
@@ -106,7 +106,17 @@ func hasModelAttr(attrs []xml.Attr) bool {
 // `name: value ; comment`, the value quoted or not, FACTS.md §7).
 func imageVersion(cnf []byte) (string, bool) {
 	v, ok := cnfValue(cnf, "image_version")
+	v = firstToken(v)
 	return v, ok && v != ""
+}
+
+// firstToken is a load name as a phone reads it out of a value: up to the first space
+// or line break (a name never holds one).
+func firstToken(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // cnfValue is the last value a SIP .cnf gives name (later lines override earlier ones).
@@ -130,8 +140,7 @@ func cnfValue(cnf []byte, name string) (string, bool) {
 
 // selectorImage is the image OS79XX.TXT names: its first line, spaces dropped.
 func selectorImage(data []byte) string {
-	line, _, _ := strings.Cut(string(data), "\n")
-	return strings.TrimSpace(strings.TrimRight(line, "\x00\r"))
+	return firstToken(strings.TrimRight(string(data), "\x00"))
 }
 
 // macDigits is the MAC as phones write it in file names: 12 upper-case hex digits.
