@@ -6,8 +6,9 @@
 #     pinned to one CPU (taskset -c 1: on a 2-vCPU machine lock-step TFTP across CPUs
 #     measures wake-up latency, not the server), servers interleaved, median of RUNS runs,
 #     every download's sha256 checked; prints phoneflash : tftpd-hpa ratios.
-#  2. CONC concurrent curl downloads of an 8 MiB file (blksize 1428) per server: all must be
-#     identical; aggregate throughput, and phoneflash's peak RSS (VmHWM).
+#  2. CONC concurrent curl downloads of an 8 MiB file (blksize 1428) per server, each from
+#     its own address (CONC <= 150): all must be identical; aggregate throughput, and
+#     phoneflash's peak RSS (VmHWM).
 #
 # Usage: .ci/bench-tftp.sh [RUNS] [CONC]      (defaults 5 and 50)
 set -euo pipefail
@@ -101,13 +102,18 @@ PF=$!
 wait_serve "$W/pf.err"
 declare -A AGG=()
 PFPID=$(for p in $(ip netns pids "$S"); do [ "$(cat /proc/"$p"/comm)" = phoneflash ] && echo "$p"; done | head -1 || true)
+# One address per client, as CONC phones would have: phoneflash allows a client address
+# 32 transfers at once (a phone runs one or two), so one address for all would be refused.
+for i in $(seq "$CONC"); do
+  ip -n "$P" addr add "192.0.2.$((99 + i))/24" dev veth-p
+done
 for srv in "${SERVERS[@]}"; do
   rm -rf "$W/conc"
   mkdir -p "$W/conc"
   t0=$(date +%s.%N)
   pids=()
   for i in $(seq "$CONC"); do
-    inP taskset -c 1 curl -sS --tftp-blksize 1428 -o "$W/conc/$i" "tftp://${ADDR[$srv]}/f8m.bin" &
+    inP taskset -c 1 curl -sS --tftp-blksize 1428 --interface "192.0.2.$((99 + i))" -o "$W/conc/$i" "tftp://${ADDR[$srv]}/f8m.bin" &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || true; done
