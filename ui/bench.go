@@ -327,8 +327,13 @@ func (m *Model) benchHelp() []key.Binding {
 	if c, ok := m.bench.list.selected(); ok && c.Value == m.bench.checkedFor {
 		enter = "next"
 	}
-	// What fixes the checks' findings first: the short help is cut at the right.
-	out := []key.Binding{withHelp(k.Enter, enter)}
+	// What fixes the checks' findings first: the short help is cut at the right. Enter
+	// is offered only where it does something: a checked interface that does not pass
+	// (another DHCP server, a blocking problem) goes nowhere.
+	var out []key.Binding
+	if enter != "next" || m.benchOK() {
+		out = append(out, withHelp(k.Enter, enter))
+	}
 	if m.noIPv4() && m.bench.canAdd {
 		out = append(out, k.AddAddr)
 	}
