@@ -54,7 +54,7 @@ func TestWizardBenchScreenInNamespace(t *testing.T) {
 	dnsmasq := l.Phone.Start("dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--interface="+l.PhoneIf,
 		"--bind-interfaces", "--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,1h", "--dhcp-leasefile="+leases+"/leases",
 		"--pid-file="+leases+"/pid", "--no-ping", "--user=root", "--log-facility=-")
-	waitPrinted(t, dnsmasq, "DHCP, IP range 192.0.2.100")
+	dnsmasq.WaitPrinted(t, "DHCP, IP range 192.0.2.100")
 	tt.key("r")
 	screen = tt.wait(15*time.Second, "another DHCP server answers on "+l.SrvIf, rogue+" ("+phoneMAC+") offered 192.0.2.1")
 	if strings.Contains(screen, "no other DHCP server answered") {
@@ -106,21 +106,4 @@ func TestWizardBenchScreenInNamespace(t *testing.T) {
 		tmpdir = "/tmp"
 	}
 	os.Remove(filepath.Join(tmpdir, fmt.Sprintf("tmux-%d", os.Getuid()), tt.socket))
-}
-
-// waitPrinted waits up to 10 s for p to print text on stdout or stderr.
-func waitPrinted(t *testing.T, p *servertest.Proc, text string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.Stdout()+p.Stderr(), text) {
-		select {
-		case <-p.Done():
-			t.Fatalf("%s ended before printing %q:\n%s%s", p.Cmd.Path, text, p.Stdout(), p.Stderr())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not print %q within 10 s:\n%s%s", p.Cmd.Path, text, p.Stdout(), p.Stderr())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

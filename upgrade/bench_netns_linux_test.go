@@ -187,7 +187,7 @@ func TestBenchProbeInNamespace(t *testing.T) {
 	dnsmasq := l.Phone.Start("dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--interface="+l.PhoneIf,
 		"--bind-interfaces", "--dhcp-vendorclass=set:phone,Cisco Systems", "--dhcp-range=tag:phone,192.0.2.100,192.0.2.150,255.255.255.0,1h",
 		"--dhcp-leasefile="+dir+"/leases", "--pid-file="+dir+"/pid", "--no-ping", "--user=root", "--log-dhcp", "--log-facility=-")
-	waitOutput(t, dnsmasq, "DHCP, IP range 192.0.2.100")
+	dnsmasq.WaitPrinted(t, "DHCP, IP range 192.0.2.100")
 	inNamespace(t, l.Srv, "TestBenchChildProbe", "PF_IFACE="+l.SrvIf, "PF_SERVER="+rogue,
 		"PF_MAC="+macOf(t, l.Phone, l.PhoneIf), "PF_POOL=192.0.2.100-192.0.2.150")
 	// dnsmasq saw the probe as a phone, and offered.
@@ -195,23 +195,6 @@ func TestBenchProbeInNamespace(t *testing.T) {
 		if !strings.Contains(dnsmasq.Stderr(), want) {
 			t.Errorf("dnsmasq's log has no %q:\n%s", want, dnsmasq.Stderr())
 		}
-	}
-}
-
-// waitOutput waits up to 10 s for p to print text (stdout or stderr).
-func waitOutput(t *testing.T, p *servertest.Proc, text string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.Stdout()+p.Stderr(), text) {
-		select {
-		case <-p.Done():
-			t.Fatalf("%s ended before printing %q:\n%s%s", p.Cmd.Path, text, p.Stdout(), p.Stderr())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not print %q in 10 s:\n%s%s", p.Cmd.Path, text, p.Stdout(), p.Stderr())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
