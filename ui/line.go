@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -45,19 +44,10 @@ func newLineForm(l *upgrade.LineSettings) lineForm {
 		values = [lineCount]string{l.Registrar, l.User, l.AuthUser, l.Password, l.Display, l.Label}
 	}
 	for i := range f.in {
-		in := textinput.New()
-		in.Prompt = ""
-		in.Placeholder = linePlaceholders[i]
-		in.CharLimit = 64
-		in.Width = 24
-		in.Cursor.SetMode(cursor.CursorStatic) // a blinking cursor would redraw while idle
-		if i == linePassword {
-			in.EchoMode = textinput.EchoPassword // never on the screen, nor in a golden
-			in.EchoCharacter = '•'
-		}
-		in.SetValue(values[i])
-		f.in[i] = in
+		f.in[i] = newInput(linePlaceholders[i], values[i], 64, 24)
 	}
+	f.in[linePassword].EchoMode = textinput.EchoPassword // never on the screen, nor in a golden
+	f.in[linePassword].EchoCharacter = '•'
 	f.validate()
 	return f
 }

@@ -62,14 +62,7 @@ func newSettingsForm(c servers.Config) settingsForm {
 		values[fieldLease] = c.Lease.String()
 	}
 	for i := range f.in {
-		in := textinput.New()
-		in.Prompt = ""
-		in.Placeholder = placeholders[i]
-		in.CharLimit = 15
-		in.Width = 15
-		in.Cursor.SetMode(cursor.CursorStatic) // a blinking cursor would redraw while idle
-		in.SetValue(values[i])
-		f.in[i] = in
+		f.in[i] = newInput(placeholders[i], values[i], 15, 15)
 	}
 	f.validate()
 	return f
@@ -80,6 +73,19 @@ func addrText(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// newInput is one field of a form: no prompt, a cursor that does not blink (a blinking
+// one would redraw while idle), limit characters shown in width columns.
+func newInput(placeholder, value string, limit, width int) textinput.Model {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = limit
+	in.Width = width
+	in.Cursor.SetMode(cursor.CursorStatic)
+	in.SetValue(value)
+	return in
 }
 
 // focus puts the cursor in field i.
