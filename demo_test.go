@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,8 +45,19 @@ func newTerm(t *testing.T, w, h int, cmd string) *term {
 	rand.Read(b)
 	tt := &term{t: t, socket: "phoneflash-test-" + hex.EncodeToString(b)}
 	tt.tmux("new-session", "-d", "-s", "t", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	t.Cleanup(tt.close)
 	return tt
+}
+
+// close ends the tmux server and removes its socket file, which tmux 3.3a leaves in
+// $TMUX_TMPDIR/tmux-UID (/tmp by default) after kill-server: one per test run otherwise.
+func (tt *term) close() {
+	exec.Command("tmux", "-L", tt.socket, "kill-server").Run()
+	tmpdir := os.Getenv("TMUX_TMPDIR")
+	if tmpdir == "" {
+		tmpdir = "/tmp"
+	}
+	os.Remove(filepath.Join(tmpdir, fmt.Sprintf("tmux-%d", os.Getuid()), tt.socket))
 }
 
 func (tt *term) tmux(args ...string) string {
