@@ -3,6 +3,7 @@
 package servers
 
 import (
+	"fmt"
 	"net"
 
 	"golang.org/x/net/ipv4"
@@ -23,4 +24,15 @@ func unixReader(c *net.UDPConn) (ifaceReader, error) {
 		}
 		return n, from, cm.IfIndex, true, nil
 	}, nil
+}
+
+// unixIfaceConn is c read through unixReader and kept to ifi's packets: the part of
+// listenIface Linux and macOS share. It closes c when the reader cannot be set up.
+func unixIfaceConn(ifi *net.Interface, c *net.UDPConn, explain func(error) error) (*ifaceConn, error) {
+	r, err := unixReader(c)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ask for the receiving interface on %s: %w", ifi.Name, err)
+	}
+	return newIfaceConn(ifi.Index, c, []net.PacketConn{c}, []ifaceReader{r}, explain), nil
 }

@@ -1,7 +1,6 @@
 package servers
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 )
@@ -27,11 +26,6 @@ func listenIface(ifi *net.Interface, local netip.Prefix, port int, shared bool) 
 	if err != nil {
 		return nil, err
 	}
-	r, err := unixReader(c)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("ask for the receiving interface on %s: %w", ifi.Name, err)
-	}
 	explain := func(err error) error { return explainSend("darwin", ifi.Name, local, err) }
-	return newIfaceConn(ifi.Index, c, []net.PacketConn{c}, []ifaceReader{r}, explain), nil
+	return unixIfaceConn(ifi, c, explain)
 }

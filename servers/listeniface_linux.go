@@ -1,7 +1,6 @@
 package servers
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 )
@@ -24,10 +23,5 @@ func listenIface(ifi *net.Interface, _ netip.Prefix, port int, shared bool) (*if
 	if err != nil {
 		return nil, err
 	}
-	r, err := unixReader(c)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("ask for the receiving interface on %s: %w", ifi.Name, err)
-	}
-	return newIfaceConn(ifi.Index, c, []net.PacketConn{c}, []ifaceReader{r}, nil), nil
+	return unixIfaceConn(ifi, c, nil)
 }

@@ -150,6 +150,9 @@ func macDigits(mac net.HardwareAddr) string { return strings.ToUpper(hex.EncodeT
 // "./" dropped.
 func sameFile(a, b string) bool { return a != "" && strings.EqualFold(serverName(a), serverName(b)) }
 
+// serverName is the name as a server resolves it. It repeats upgrade's request
+// trimming on purpose: the virtual phone judges phoneflash from outside, so it shares
+// none of its code for what the phone sees (a test holds the two to the same reading).
 func serverName(n string) string {
 	n = strings.TrimRight(n, "\x00 ")
 	for {
