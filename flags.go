@@ -14,7 +14,7 @@ import (
 	"phoneflash/upgrade"
 )
 
-// serverOptions are the server flags shared by `serve` and the wizard (DESIGN.md).
+// serverOptions are the server flags shared by `serve` and the wizard (README "Command line").
 // The settings of servers.Config are read back as typed (config): servers parses and
 // checks them, for the wizard's form as for these flags.
 type serverOptions struct {

@@ -24,7 +24,7 @@ import (
 	"phoneflash/upgrade/sim"
 )
 
-// Exit codes are a contract (DESIGN.md): 0 done, 1 failure, 2 bad usage.
+// Exit codes are a contract (README "Command line"): 0 done, 1 failure, 2 bad usage.
 const (
 	exitOK      = 0
 	exitFailure = 1

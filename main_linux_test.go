@@ -21,6 +21,7 @@ import (
 
 	"phoneflash/servers"
 	"phoneflash/servers/servertest"
+	"phoneflash/upgrade"
 )
 
 // served is `phoneflash serve --json` running in a namespace.
@@ -55,12 +56,12 @@ func (s *served) waitReady(t *testing.T) {
 }
 
 // events parses what serve printed so far.
-func (s *served) events(t *testing.T) []servers.Event {
+func (s *served) events(t *testing.T) []upgrade.Event {
 	t.Helper()
-	var out []servers.Event
+	var out []upgrade.Event
 	sc := bufio.NewScanner(strings.NewReader(s.proc.Stdout()))
 	for sc.Scan() {
-		var e servers.Event
+		var e upgrade.Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			continue // a line still being written
 		}
@@ -70,7 +71,7 @@ func (s *served) events(t *testing.T) []servers.Event {
 }
 
 // wait returns the first event of kind k matching match, waiting up to timeout.
-func (s *served) wait(t *testing.T, k servers.Kind, match func(servers.Event) bool, timeout time.Duration) servers.Event {
+func (s *served) wait(t *testing.T, k servers.Kind, match func(upgrade.Event) bool, timeout time.Duration) upgrade.Event {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -163,7 +164,7 @@ func TestServeDHCPToRealClients(t *testing.T) {
 	if got, err := servertest.Udhcpc(t, l.Phone, l.PhoneIf, servertest.UdhcpcOptions{Class: "MSFT 5.0", Tries: 2}); err == nil {
 		t.Errorf("a laptop got a lease: %v", got)
 	}
-	s.wait(t, servers.DHCPIgnored, func(e servers.Event) bool { return e.Class == "MSFT 5.0" }, time.Second)
+	s.wait(t, servers.DHCPIgnored, func(e upgrade.Event) bool { return e.Class == "MSFT 5.0" }, time.Second)
 	s.stop(t)
 	capture.Stop(t)
 
@@ -285,7 +286,7 @@ func TestServeTFTPToRealClients(t *testing.T) {
 		if !strings.Contains(out, "access violation") {
 			t.Fatalf("tftp-hpa says %q, want an access violation", out)
 		}
-		s.wait(t, servers.TFTPDenied, func(e servers.Event) bool { return strings.Contains(e.File, "passwd") }, time.Second)
+		s.wait(t, servers.TFTPDenied, func(e upgrade.Event) bool { return strings.Contains(e.File, "passwd") }, time.Second)
 	})
 	t.Run("write", func(t *testing.T) {
 		src := filepath.Join(t.TempDir(), "up.bin")
@@ -294,10 +295,10 @@ func TestServeTFTPToRealClients(t *testing.T) {
 		if !strings.Contains(string(out), "read-only") {
 			t.Fatalf("tftp-hpa put says %q, want refused as read-only", out)
 		}
-		s.wait(t, servers.TFTPDenied, func(e servers.Event) bool { return e.File == "up.bin" }, time.Second)
+		s.wait(t, servers.TFTPDenied, func(e upgrade.Event) bool { return e.File == "up.bin" }, time.Second)
 	})
 	// The 1 MiB file went in 1428-byte blocks, whole, and the event says so.
-	done := s.wait(t, servers.TFTPDone, func(e servers.Event) bool { return e.BlockSize == 1428 && e.Size == 1<<20 }, time.Second)
+	done := s.wait(t, servers.TFTPDone, func(e upgrade.Event) bool { return e.BlockSize == 1428 && e.Size == 1<<20 }, time.Second)
 	if done.Bytes != done.Size || done.Rate <= 0 {
 		t.Errorf("done event %+v", done)
 	}
@@ -420,10 +421,10 @@ func TestServeRefusesBesideAnotherDHCPServer(t *testing.T) {
 	}
 
 	s := startServe(t, srv, "--iface", "eth0", "--firmware", fw, "--force")
-	s.wait(t, servers.DHCPRogue, func(e servers.Event) bool { return e.Server == "192.0.2.2" && e.MAC != "" }, time.Second)
+	s.wait(t, servers.DHCPRogue, func(e upgrade.Event) bool { return e.Server == "192.0.2.2" && e.MAC != "" }, time.Second)
 	// A phone asking for broadcast replies: dnsmasq's OFFER is seen while we serve.
 	servertest.Udhcpc(t, phone, "eth0", servertest.UdhcpcOptions{Class: phoneClass, Broadcast: true, Tries: 2})
-	s.wait(t, servers.DHCPRogue, func(e servers.Event) bool { return strings.Contains(e.Msg, "sent a") }, 3*time.Second)
+	s.wait(t, servers.DHCPRogue, func(e upgrade.Event) bool { return strings.Contains(e.Msg, "sent a") }, 3*time.Second)
 	s.stop(t)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"phoneflash/servers"
 	"phoneflash/servers/servertest"
+	"phoneflash/upgrade"
 )
 
 const (
@@ -154,7 +155,7 @@ func TestMakeItRingWithKamailio(t *testing.T) {
 				t.Fatalf("kamailio did not register 1001 from the phone's lease:\n%s", k.Stderr())
 			}
 			// The phone got its line file, from its lease's address.
-			done := s.wait(t, servers.TFTPDone, func(e servers.Event) bool { return e.File == c.lineFile }, time.Second)
+			done := s.wait(t, servers.TFTPDone, func(e upgrade.Event) bool { return e.File == c.lineFile }, time.Second)
 			ack := s.wait(t, servers.DHCPAck, nil, time.Second)
 			if done.IP != ack.IP || done.MAC != phoneMAC {
 				t.Fatalf("%s went to %s (%s); the phone leased %s", c.lineFile, done.IP, done.MAC, ack.IP)
@@ -165,7 +166,7 @@ func TestMakeItRingWithKamailio(t *testing.T) {
 			if !strings.Contains(fetched, "Error code 1: file not found: \""+c.lineFile+"\" is in none of the firmware folders") {
 				t.Fatalf("another client asked for %s and got:\n%s", c.lineFile, fetched)
 			}
-			s.wait(t, servers.TFTPMissing, func(e servers.Event) bool { return e.IP == "192.0.2.60" && e.File == c.lineFile }, 5*time.Second)
+			s.wait(t, servers.TFTPMissing, func(e upgrade.Event) bool { return e.IP == "192.0.2.60" && e.File == c.lineFile }, 5*time.Second)
 			s.stop(t)
 			noPassword(t, map[string]string{"serve --json": s.proc.Stdout(), "serve's stderr": s.proc.Stderr(), "simulate": out},
 				filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "report.json"))

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// The command line is a contract (DESIGN.md): exit codes 0 done, 1 failure, 2 bad
+// The command line is a contract (README "Command line"): exit codes 0 done, 1 failure, 2 bad
 // usage; help on stdout; errors on stderr, saying what to do.
 func TestRunExitCodesAndHelp(t *testing.T) {
 	for _, tc := range []struct {

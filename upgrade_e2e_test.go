@@ -19,6 +19,7 @@ import (
 
 	"phoneflash/servers"
 	"phoneflash/servers/servertest"
+	"phoneflash/upgrade"
 )
 
 type e2eChain struct {
@@ -73,15 +74,15 @@ func (c e2eChain) serveArgs() []string {
 func checkChain(t *testing.T, s *served, c e2eChain) {
 	t.Helper()
 	if c.hint != "" {
-		s.wait(t, servers.PhoneHint, func(e servers.Event) bool { return strings.Contains(e.Msg, c.hint) }, 20*time.Second)
+		s.wait(t, upgrade.PhoneHint, func(e upgrade.Event) bool { return strings.Contains(e.Msg, c.hint) }, 20*time.Second)
 	}
 	if c.fails {
 		return
 	}
-	s.wait(t, servers.UpgradeDone, func(e servers.Event) bool { return e.Load == c.to }, 20*time.Second)
+	s.wait(t, upgrade.UpgradeDone, func(e upgrade.Event) bool { return e.Load == c.to }, 20*time.Second)
 	var got []string
 	for _, e := range s.events(t) {
-		if e.Kind == servers.StepDone {
+		if e.Kind == upgrade.StepDone {
 			got = append(got, e.Load)
 		}
 	}

@@ -6,15 +6,16 @@ import (
 	"time"
 )
 
-// Bus is the one event stream: both servers and the upgrade tracker publish on it, and
-// every consumer (the UI, `serve`, the --log file) subscribes. Publish never blocks: each
+// Bus is an event stream: the servers publish their Events on one, and a layer above
+// may republish them, with its own, as an event type of its own that embeds Event (the
+// upgrade Session does; the UI, `serve` and the --log file subscribe to that). Publish never blocks: each
 // subscriber has its own queue drained by its own goroutine, so a slow consumer only
 // delays itself. Important events are queued without limit; progress events of one
 // transfer replace each other while they wait, and are dropped when a consumer lags far
 // behind.
-type Bus struct {
+type Bus[E Carried] struct {
 	mu     sync.Mutex
-	subs   map[*subscription]struct{}
+	subs   map[*subscription[E]]struct{}
 	closed bool
 	wg     sync.WaitGroup // pump goroutines
 }
@@ -24,8 +25,8 @@ type Bus struct {
 const progressBacklog = 1024
 
 // NewBus returns an open bus with no subscribers.
-func NewBus() *Bus {
-	return &Bus{subs: make(map[*subscription]struct{})}
+func NewBus[E Carried]() *Bus[E] {
+	return &Bus[E]{subs: make(map[*subscription[E]]struct{})}
 }
 
 type transferKey struct {
@@ -34,21 +35,18 @@ type transferKey struct {
 	file string
 }
 
-type subscription struct {
-	out    chan Event
+type subscription[E Carried] struct {
+	out    chan E
 	wake   chan struct{} // capacity 1: "the queue changed"
 	mu     sync.Mutex
-	queue  []Event
+	queue  []E
 	live   map[transferKey]int // queue index of the waiting progress event of a transfer
 	closed bool                // the bus is closed: drain, then close out
 }
 
-// Publish sends e to every current subscriber, stamping the time if it is unset. It
-// never blocks on a consumer. Events published after Close are discarded.
-func (b *Bus) Publish(e Event) {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
+// Publish sends e to every current subscriber. It never blocks on a consumer. Events
+// published after Close are discarded. The publisher stamps the time (see publish).
+func (b *Bus[E]) Publish(e E) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -62,9 +60,9 @@ func (b *Bus) Publish(e Event) {
 // Subscribe returns a channel carrying every event published from now on, in order.
 // The channel is closed when ctx ends (at once: the consumer is gone) or when the bus
 // is closed (after every queued event has been delivered).
-func (b *Bus) Subscribe(ctx context.Context) <-chan Event {
-	s := &subscription{
-		out:  make(chan Event),
+func (b *Bus[E]) Subscribe(ctx context.Context) <-chan E {
+	s := &subscription[E]{
+		out:  make(chan E),
 		wake: make(chan struct{}, 1),
 		live: make(map[transferKey]int),
 	}
@@ -88,7 +86,7 @@ func (b *Bus) Subscribe(ctx context.Context) <-chan Event {
 
 // Close stops accepting events and waits until every subscriber has been handed what
 // was queued for it (or has gone away with its context).
-func (b *Bus) Close() {
+func (b *Bus[E]) Close() {
 	b.mu.Lock()
 	if !b.closed {
 		b.closed = true
@@ -100,12 +98,12 @@ func (b *Bus) Close() {
 	b.wg.Wait()
 }
 
-func (s *subscription) push(e Event) {
+func (s *subscription[E]) push(e E) {
 	s.mu.Lock()
-	if e.Important() {
+	if w := e.Wire(); w.Important() {
 		s.queue = append(s.queue, e)
 	} else {
-		k := transferKey{e.IP, e.Port, e.File}
+		k := transferKey{w.IP, w.Port, w.File}
 		if i, ok := s.live[k]; ok {
 			s.queue[i] = e // the consumer has not seen the older one yet: it only wants the latest
 		} else if len(s.queue) < progressBacklog {
@@ -117,14 +115,14 @@ func (s *subscription) push(e Event) {
 	s.signal()
 }
 
-func (s *subscription) close() {
+func (s *subscription[E]) close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	s.signal()
 }
 
-func (s *subscription) signal() {
+func (s *subscription[E]) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -133,7 +131,7 @@ func (s *subscription) signal() {
 
 // take removes and returns the queued events; done is true when the bus is closed and
 // nothing is left.
-func (s *subscription) take() (batch []Event, done bool) {
+func (s *subscription[E]) take() (batch []E, done bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	batch, s.queue = s.queue, nil
@@ -141,7 +139,7 @@ func (s *subscription) take() (batch []Event, done bool) {
 	return batch, len(batch) == 0 && s.closed
 }
 
-func (s *subscription) pump(ctx context.Context) {
+func (s *subscription[E]) pump(ctx context.Context) {
 	defer close(s.out)
 	for {
 		batch, done := s.take()
@@ -164,4 +162,13 @@ func (s *subscription) pump(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// publish stamps e with the time now, unless it carries one, and publishes it: how
+// the servers report.
+func publish(bus *Bus[Event], e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	bus.Publish(e)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func TestBusSlowConsumerNeverStallsPublisher(t *testing.T) {
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	slow := bus.Subscribe(ctx) // not read until everything is published
@@ -83,7 +83,7 @@ func TestBusSlowConsumerNeverStallsPublisher(t *testing.T) {
 }
 
 func TestBusSubscriberGoneWithItsContext(t *testing.T) {
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := bus.Subscribe(ctx)
 	bus.Publish(servers.Event{Kind: servers.DHCPAck})
@@ -104,7 +104,7 @@ func TestBusSubscriberGoneWithItsContext(t *testing.T) {
 }
 
 func TestBusClosedBeforeSubscribe(t *testing.T) {
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	bus.Close()
 	if _, ok := <-bus.Subscribe(context.Background()); ok {
 		t.Fatal("subscription to a closed bus delivered an event")
@@ -121,8 +121,8 @@ func TestWriteLogAppendsJSONLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	bus := servers.NewBus()
-	wait := servers.WriteLog(context.Background(), bus, f)
+	bus := servers.NewBus[servers.Event]()
+	wait := servers.WriteLog(context.Background(), bus, f, nil)
 	bus.Publish(servers.Event{Kind: servers.DHCPAck, MAC: "00:11:22:33:44:55", IP: "192.0.2.2", Class: phoneClass})
 	bus.Publish(servers.Event{Kind: servers.TFTPDone, File: "a b.bin", Bytes: 10, Size: 10})
 

@@ -22,13 +22,13 @@ type dhcpServer struct {
 	cfg    *resolved
 	conn   net.PacketConn
 	pool   *pool
-	bus    *Bus
+	bus    *Bus[Event]
 	now    func() time.Time
 	quiet  limiter // kind+MAC
 	server net.IP  // cfg.ServerIP as net.IP, for the library
 }
 
-func newDHCPServer(cfg *resolved, conn net.PacketConn, bus *Bus) (*dhcpServer, error) {
+func newDHCPServer(cfg *resolved, conn net.PacketConn, bus *Bus[Event]) (*dhcpServer, error) {
 	p, err := newPool(cfg.PoolStart, cfg.PoolSize, cfg.ServerIP, cfg.LeasesFile)
 	if err != nil {
 		return nil, err
@@ -238,7 +238,7 @@ func (d *dhcpServer) publish(k Kind, base Event, ip netip.Addr, msg string) {
 	e := base
 	e.Kind, e.Msg = k, msg
 	e.IP = ipString(ip)
-	d.bus.Publish(e)
+	publish(d.bus, e)
 }
 
 // publishQuiet publishes k for a client unless it was reported within quietFor; the

@@ -34,7 +34,7 @@ func fuzzServer(t testing.TB, loopback bool) (*dhcpServer, *recordingConn) {
 	rc := &resolved{loopback: loopback, Config: Config{ServerIP: server, PoolStart: server.Next(), PoolSize: 4,
 		Mask: net.CIDRMask(24, 32), Lease: time.Hour, ClassPrefix: "Cisco"}}
 	conn := &recordingConn{}
-	bus := NewBus()
+	bus := NewBus[Event]()
 	t.Cleanup(bus.Close)
 	d, err := newDHCPServer(rc, conn, bus)
 	if err != nil {

@@ -3,15 +3,17 @@ package servers
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 )
 
 // Kind names what happened. The values are a contract: `serve --json`, the --log file
-// and scripts read them (DESIGN.md "Events").
+// and scripts read them (README "JSON outputs").
 type Kind string
 
-// Server-side kinds; the upgrade tracker adds its own (step.*, upgrade.done, phone.*).
+// The servers' kinds. A layer above adds kinds of its own (the upgrade tracker does)
+// in an event type of its own, which embeds Event.
 const (
 	DHCPDiscover  Kind = "dhcp.discover"
 	DHCPOffer     Kind = "dhcp.offer"
@@ -32,28 +34,18 @@ const (
 	TFTPError    Kind = "tftp.error"
 	TFTPMissing  Kind = "tftp.missing"
 	TFTPDenied   Kind = "tftp.denied"
-
-	StepStart   Kind = "step.start"
-	StepDone    Kind = "step.done"
-	UpgradeDone Kind = "upgrade.done"
-	PhoneStall  Kind = "phone.stalled"
-	PhoneHint   Kind = "phone.hint"
 )
 
-// Event is one thing that happened on the wire or in the tracker. Fields that do not
-// apply stay zero and are left out of the JSON form.
+// Event is one thing that happened on the wire. Fields that do not apply stay zero and
+// are left out of the JSON form.
 type Event struct {
 	Time  time.Time `json:"time"`
 	Kind  Kind      `json:"kind"`
 	MAC   string    `json:"mac,omitempty"`   // client hardware address, aa:bb:cc:dd:ee:ff
 	IP    string    `json:"ip,omitempty"`    // client address: leased (DHCP) or source (TFTP)
-	Model string    `json:"model,omitempty"` // filled by the upgrade layer from Class
 	File  string    `json:"file,omitempty"`  // TFTP: the name served (or asked, when nothing was served)
 	Bytes int64     `json:"bytes,omitempty"` // TFTP: bytes sent so far / in all
 	Size  int64     `json:"size,omitempty"`  // TFTP: file size
-	Load  string    `json:"load,omitempty"`  // upgrade: the load concerned
-	Step  int       `json:"step,omitempty"`  // upgrade: 1-based step number
-	Steps int       `json:"steps,omitempty"` // upgrade: number of steps in the plan
 	Msg   string    `json:"msg,omitempty"`   // what happened or what to do, for a human
 
 	// DHCP details (issue 3: option 60, 61, 12 and the server seen for a rogue).
@@ -71,21 +63,89 @@ type Event struct {
 	BlockSize   int     `json:"blksize,omitempty"`     // tftp.done: negotiated block size
 }
 
+// Carried is what a Bus carries: an Event, or the event type of a layer above that
+// embeds one (and so has its Wire method).
+type Carried interface{ Wire() Event }
+
+// Wire returns the event as the servers saw it.
+func (e Event) Wire() Event { return e }
+
 // Important reports whether a consumer must see the event. Progress events may be
 // dropped or coalesced for a slow consumer; nothing else may.
 func (e Event) Important() bool { return e.Kind != TFTPProgress }
 
-// JSON is the one-line JSON form used by `serve --json` and the --log file.
-func (e Event) JSON() []byte {
-	b, err := json.Marshal(e)
-	if err != nil { // cannot happen: every field is a plain value
-		panic(fmt.Sprintf("marshal event: %v", err))
-	}
-	return b
+// Pair is one key and value a layer above adds to an event's forms.
+type Pair struct {
+	Key   string
+	Value any
 }
 
+// Extra names, for the key of one of the Event's own fields, the fields a layer above
+// places right after it (nil: none). It is asked about every key, present or not, so
+// the fields of both layers keep one order in every line.
+type Extra func(after string) []Pair
+
+// JSON is the one-line JSON form used by `serve --json` and the --log file.
+func (e Event) JSON() []byte { return e.JSONWith(nil) }
+
+// JSONWith is the JSON form with a layer's fields spliced in after the keys extra
+// names; their zero values are left out, as the Event's own are. The bytes are those
+// encoding/json writes for a struct of the same fields in that order.
+func (e Event) JSONWith(extra Extra) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	put := func(key []byte, v any) {
+		val, err := json.Marshal(v)
+		if err != nil { // cannot happen: every field is a plain value
+			panic(fmt.Sprintf("marshal event %s: %v", key, err))
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(append(b, key...), val...)
+	}
+	v := reflect.ValueOf(e)
+	for i, f := range eventFields {
+		if fv := v.Field(i); !f.omitEmpty || !fv.IsZero() {
+			put(f.key, fv.Interface())
+		}
+		if extra == nil {
+			continue
+		}
+		for _, x := range extra(f.name) {
+			if x.Value != nil && !reflect.ValueOf(x.Value).IsZero() {
+				k, _ := json.Marshal(x.Key)
+				put(append(k, ':'), x.Value)
+			}
+		}
+	}
+	return append(b, '}')
+}
+
+// eventField is one of Event's JSON keys, read once from its tags.
+type eventField struct {
+	name      string
+	key       []byte // "name":
+	omitEmpty bool
+}
+
+var eventFields = func() []eventField {
+	t := reflect.TypeFor[Event]()
+	out := make([]eventField, t.NumField())
+	for i := range out {
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		k, _ := json.Marshal(name)
+		out[i] = eventField{name: name, key: append(k, ':'), omitEmpty: opts == "omitempty"}
+	}
+	return out
+}()
+
 // String is the one-line human form printed by `serve`.
-func (e Event) String() string {
+func (e Event) String() string { return e.TextWith(nil) }
+
+// TextWith is the human form with a layer's fields spliced in after the keys extra
+// names ("ip", "bytes", ...); a field whose value prints empty is left out.
+func (e Event) TextWith(extra Extra) string {
 	var b strings.Builder
 	b.WriteString(e.Time.Format("15:04:05.000"))
 	fmt.Fprintf(&b, " %-14s", e.Kind)
@@ -93,32 +153,44 @@ func (e Event) String() string {
 		if v != "" {
 			fmt.Fprintf(&b, " %s=%s", k, v)
 		}
+		if extra != nil {
+			for _, x := range extra(k) {
+				if s := fmt.Sprint(x.Value); s != "" {
+					fmt.Fprintf(&b, " %s=%s", x.Key, s)
+				}
+			}
+		}
 	}
 	add("mac", e.MAC)
 	add("ip", e.IP)
-	add("model", e.Model)
 	add("file", e.File)
+	asked := ""
 	if e.Asked != "" {
-		add("asked", fmt.Sprintf("%q", e.Asked))
+		asked = fmt.Sprintf("%q", e.Asked)
 	}
+	add("asked", asked)
+	bytes := ""
 	if e.Bytes > 0 || e.Size > 0 {
-		add("bytes", fmt.Sprintf("%d/%d", e.Bytes, e.Size))
+		bytes = fmt.Sprintf("%d/%d", e.Bytes, e.Size)
 	}
-	if e.Steps > 0 {
-		add("step", fmt.Sprintf("%d/%d", e.Step, e.Steps))
-	}
-	add("load", e.Load)
+	add("bytes", bytes)
 	add("class", quoteIfSpace(e.Class))
 	add("server", e.Server)
+	took := ""
 	if e.DurationMS > 0 {
-		add("took", (time.Duration(e.DurationMS) * time.Millisecond).String())
+		took = (time.Duration(e.DurationMS) * time.Millisecond).String()
 	}
+	add("took", took)
+	rate := ""
 	if e.Rate > 0 {
-		add("rate", fmt.Sprintf("%.1fKiB/s", e.Rate/1024))
+		rate = fmt.Sprintf("%.1fKiB/s", e.Rate/1024)
 	}
+	add("rate", rate)
+	retransmits := ""
 	if e.Retransmits > 0 {
-		add("retransmits", fmt.Sprint(e.Retransmits))
+		retransmits = fmt.Sprint(e.Retransmits)
 	}
+	add("retransmits", retransmits)
 	if e.Msg != "" {
 		b.WriteString(" — ")
 		b.WriteString(e.Msg)

@@ -6,7 +6,14 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 )
+
+// Logged is an event the log writes: carried on a Bus, with its JSON line.
+type Logged interface {
+	Carried
+	JSON() []byte
+}
 
 // OpenLog opens (creating it if needed) the --log file for appending.
 func OpenLog(path string) (*os.File, error) {
@@ -23,10 +30,10 @@ func OpenLog(path string) (*os.File, error) {
 // reports the first write error (it may be called more than once).
 //
 // The first failed write (a full disk) is also published on bus at once as a
-// log.error event, so the technician hears of it while the servers go on serving;
-// the writer then stops writing (the line it broke would make the rest unreadable)
-// but keeps draining, so the bus can close.
-func WriteLog(ctx context.Context, bus *Bus, w io.Writer) (wait func() error) {
+// log.error event (carried as wrap makes it; nil when E is Event), so the technician hears of it while the
+// servers go on serving; the writer then stops writing (the line it broke would make
+// the rest unreadable) but keeps draining, so the bus can close.
+func WriteLog[E Logged](ctx context.Context, bus *Bus[E], w io.Writer, wrap func(Event) E) (wait func() error) {
 	events := bus.Subscribe(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -37,7 +44,12 @@ func WriteLog(ctx context.Context, bus *Bus, w io.Writer) (wait func() error) {
 			}
 			if _, err := w.Write(append(e.JSON(), '\n')); err != nil {
 				first = fmt.Errorf("write log: %w", err)
-				bus.Publish(Event{Kind: LogError, Msg: first.Error() + ": still serving; the log stops here"})
+				failed := Event{Time: time.Now(), Kind: LogError, Msg: first.Error() + ": still serving; the log stops here"}
+				if wrap != nil {
+					bus.Publish(wrap(failed))
+				} else if e, ok := any(failed).(E); ok {
+					bus.Publish(e)
+				}
 			}
 		}
 		done <- first

@@ -16,7 +16,7 @@ import (
 const phoneClass = "Cisco Systems, Inc. IP Phone CP-7960G"
 
 // startLoopback starts both servers on loopback with free ports over files.
-func startLoopback(t *testing.T, files map[string]string, mod func(*servers.Config)) (*servers.Running, *servertest.Recorder) {
+func startLoopback(t *testing.T, files map[string]string, mod func(*servers.Config)) (*servers.Running, *servertest.Recorder[servers.Event]) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -37,14 +37,14 @@ func startLoopback(t *testing.T, files map[string]string, mod func(*servers.Conf
 }
 
 // startRoot starts both servers on loopback with free ports over root.
-func startRoot(t *testing.T, root servers.Root, mod func(*servers.Config)) (*servers.Running, *servertest.Recorder) {
+func startRoot(t *testing.T, root servers.Root, mod func(*servers.Config)) (*servers.Running, *servertest.Recorder[servers.Event]) {
 	t.Helper()
 	cfg := servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort,
 		ClassPrefix: "Cisco", BlockSize: 1428, Timeout: 200 * time.Millisecond, Retries: 3}
 	if mod != nil {
 		mod(&cfg)
 	}
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	rec := servertest.Record(t, bus)
 	r, err := servers.Start(context.Background(), cfg, root, bus)
 	if err != nil {

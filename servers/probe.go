@@ -155,7 +155,7 @@ type watcher struct {
 	conn   net.PacketConn
 	server netip.Addr
 	iface  string
-	bus    *Bus
+	bus    *Bus[Event]
 	quiet  limiter
 }
 
@@ -186,7 +186,7 @@ func (w *watcher) serve() error {
 		if srv == w.server || !w.quiet.allow(srv.String(), time.Now()) {
 			continue // our own broadcast, looped back
 		}
-		w.bus.Publish(Event{Kind: DHCPRogue, Server: srv.String(), MAC: m.ClientHWAddr.String(), IP: ipString(addrOf(m.YourIPAddr)),
+		publish(w.bus, Event{Kind: DHCPRogue, Server: srv.String(), MAC: m.ClientHWAddr.String(), IP: ipString(addrOf(m.YourIPAddr)),
 			Msg: fmt.Sprintf("another DHCP server (%s) sent a %s on %s: phones may boot from it; switch it off or unplug it",
 				srv, m.MessageType(), w.iface)})
 	}

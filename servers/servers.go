@@ -32,7 +32,7 @@ type Running struct {
 // NoDHCP or on loopback) and refuses to start when one answers, unless Force: then
 // each is reported as dhcp.rogue. It binds the ports and serves root until ctx ends or
 // Stop is called. Errors the user can fix are *Problem, each with its fix.
-func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, error) {
+func Start(ctx context.Context, cfg Config, root Root, bus *Bus[Event]) (*Running, error) {
 	rc, err := cfg.resolve()
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func Start(ctx context.Context, cfg Config, root Root, bus *Bus) (*Running, erro
 			return nil, rogueProblem(rc.Iface, offers)
 		}
 		for _, o := range offers {
-			bus.Publish(Event{Kind: DHCPRogue, Server: o.Server.String(), MAC: o.MAC.String(), IP: ipString(o.Offered),
+			publish(bus, Event{Kind: DHCPRogue, Server: o.Server.String(), MAC: o.MAC.String(), IP: ipString(o.Offered),
 				Msg: fmt.Sprintf("another DHCP server answers on %s (starting anyway, as asked): phones may boot from it", rc.Iface)})
 		}
 	}

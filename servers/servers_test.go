@@ -20,7 +20,7 @@ import (
 func TestStopReleasesPortsAndGoroutines(t *testing.T) {
 	settle := func() int { time.Sleep(50 * time.Millisecond); return runtime.NumGoroutine() }
 	before := settle()
-	bus := servers.NewBus() // no subscriber: nothing of the test's own keeps running
+	bus := servers.NewBus[servers.Event]() // no subscriber: nothing of the test's own keeps running
 	r, err := servers.Start(context.Background(), servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort,
 		ClassPrefix: "Cisco"}, emptyRoot{}, bus)
 	if err != nil {
@@ -61,7 +61,7 @@ func TestStopReleasesPortsAndGoroutines(t *testing.T) {
 
 func TestContextEndStopsServers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	defer bus.Close()
 	r, err := servers.Start(ctx, servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, emptyRoot{}, bus)
 	if err != nil {
@@ -108,7 +108,7 @@ func TestStartProblems(t *testing.T) {
 		{"block size", servers.Config{Iface: "lo", BlockSize: 512, DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, servers.BadSetting, []string{"block size"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			bus := servers.NewBus()
+			bus := servers.NewBus[servers.Event]()
 			defer bus.Close()
 			r, err := servers.Start(context.Background(), tc.cfg, emptyRoot{}, bus)
 			if err == nil {
@@ -161,7 +161,7 @@ func TestDefaultPoolFitsTheSubnet(t *testing.T) {
 		mask string
 		size int
 	}{{"255.255.255.0", 250}, {"255.255.255.240", 13}} {
-		bus := servers.NewBus()
+		bus := servers.NewBus[servers.Event]()
 		r, err := servers.Start(context.Background(), servers.Config{Iface: "lo", ServerIP: netip.MustParseAddr("127.0.0.1"),
 			Mask: net.IPMask(net.ParseIP(tc.mask).To4()), DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort}, emptyRoot{}, bus)
 		if err != nil {

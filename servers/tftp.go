@@ -26,11 +26,11 @@ const readAhead = 16 << 10
 var errStopping = errors.New(Stopped + ": the server is shutting down")
 
 // tftpServer serves a Root read-only: serveRequests reads and admits each request, pin
-// (github.com/pin/tftp/v3) runs the transfer, and every step is reported on the bus.
+// (github.com/pin/tftp/v3) runs the transfer, and every stage of a transfer is reported on the bus.
 type tftpServer struct {
 	srv      *tftp.Server
 	root     Root
-	bus      *Bus
+	bus      *Bus[Event]
 	conn     *net.UDPConn
 	admit    *admission
 	stopping atomic.Bool
@@ -51,7 +51,7 @@ type transfer struct {
 	sending atomic.Bool
 }
 
-func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus) *tftpServer {
+func newTFTPServer(cfg *resolved, conn *net.UDPConn, root Root, bus *Bus[Event]) *tftpServer {
 	t := &tftpServer{root: root, bus: bus, conn: conn, served: make(chan error, 1), admit: newAdmission(defaultTFTPLimits),
 		active: map[transferKey]*transfer{}, quiet: limiter{every: quietFor}}
 	t.srv = tftp.NewServer(t.read, nil) // write requests never reach pin: serveRequests refuses them
@@ -122,7 +122,7 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	ot.SetSize(size) // the progress reader hides Seek: without this tsize goes unanswered
 	req := tr.ev
 	req.Kind = TFTPRequest
-	t.bus.Publish(req)
+	publish(t.bus, req)
 
 	start := time.Now()
 	pr := &progressReader{file: r, t: t, ev: tr.ev, next: start.Add(progressEvery)}
@@ -140,7 +140,7 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	}
 	if err != nil && !(n == size && isTimeout(err)) {
 		e.Kind, e.Msg = TFTPError, err.Error()
-		t.bus.Publish(e)
+		publish(t.bus, e)
 		return err
 	}
 	if err != nil {
@@ -158,7 +158,7 @@ func (t *tftpServer) read(asked string, rf io.ReaderFrom) error {
 	if bs, err := strconv.Atoi(map[string]string(st.Opts)["blksize"]); err == nil {
 		e.BlockSize = bs
 	}
-	t.bus.Publish(e)
+	publish(t.bus, e)
 	return nil
 }
 
@@ -177,7 +177,7 @@ func (t *tftpServer) refuse(tr *transfer, err error) error {
 	if e.Kind == TFTPDenied && !strings.Contains(err.Error(), "access violation") {
 		err = fmt.Errorf("access violation: %w", err)
 	}
-	t.bus.Publish(e)
+	publish(t.bus, e)
 	return err
 }
 
@@ -247,7 +247,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	p.ev.Bytes += int64(n)
 	if now := time.Now(); now.After(p.next) {
 		p.next = now.Add(progressEvery)
-		p.t.bus.Publish(p.ev)
+		publish(p.t.bus, p.ev)
 	}
 	return n, err
 }

@@ -43,7 +43,7 @@ func FuzzTFTPName(f *testing.F) {
 		once.Do(func() { // one server for every input: fuzz workers run many inputs each
 			root, err := servertest.NewDirRoot(rootDir)
 			must(err)
-			bus := servers.NewBus()
+			bus := servers.NewBus[servers.Event]()
 			r, err := servers.Start(context.Background(), servers.Config{Iface: "lo", NoDHCP: true, TFTPPort: servers.AnyPort,
 				Timeout: 100 * time.Millisecond, Retries: 1}, root, bus)
 			must(err)

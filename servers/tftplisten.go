@@ -94,13 +94,13 @@ func (t *tftpServer) refuseRequest(now time.Time, to *net.UDPAddr, ev Event, d *
 		t.report(now, d.reason+" "+ev.IP, ev)
 		return
 	}
-	t.bus.Publish(ev)
+	publish(t.bus, ev)
 }
 
 // report publishes e unless key was reported within quietFor.
 func (t *tftpServer) report(now time.Time, key string, e Event) {
 	if t.quiet.allow(key, now) {
-		t.bus.Publish(e)
+		publish(t.bus, e)
 	}
 }
 

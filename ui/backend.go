@@ -27,7 +27,7 @@ type Backend interface {
 	CompletePath(prefix string) []string
 	// Start starts the servers, the staging and the tracker; events carries every
 	// event from the very start (upgrade.StartWatched) until the Session stops or sub ends.
-	Start(ctx, sub context.Context, o upgrade.Options) (s *upgrade.Session, events <-chan servers.Event, err error)
+	Start(ctx, sub context.Context, o upgrade.Options) (s *upgrade.Session, events <-chan upgrade.Event, err error)
 	// WriteReport writes the session report (JSON, for the work ticket) and returns
 	// where it went.
 	WriteReport(s *upgrade.Session) (string, error)

@@ -45,7 +45,7 @@ const (
 func newEventLog() eventLog { return eventLog{top: -1} }
 
 // add appends an event (progress events are not logged: the bar shows them).
-func (l *eventLog) add(e servers.Event) {
+func (l *eventLog) add(e upgrade.Event) {
 	if e.Kind == servers.TFTPProgress {
 		return
 	}
@@ -143,7 +143,7 @@ func (l *eventLog) following() bool { return l.top < 0 }
 // formatEvent is the compact one-line form the log shows: time, kind, then what
 // matters for the kind. Lines are cut to the screen width, so the informative part
 // comes first.
-func formatEvent(e servers.Event) logLine {
+func formatEvent(e upgrade.Event) logLine {
 	var b strings.Builder
 	b.WriteString(e.Time.Format("15:04:05"))
 	fmt.Fprintf(&b, " %-13s ", e.Kind)
@@ -205,26 +205,26 @@ func formatEvent(e servers.Event) logLine {
 			name = e.Asked
 		}
 		b.WriteString(name)
-	case servers.StepStart:
+	case upgrade.StepStart:
 		ln.mark = markNow
 		fmt.Fprintf(&b, "step %d/%d %s", e.Step, e.Steps, e.Load)
-	case servers.StepDone, servers.UpgradeDone:
+	case upgrade.StepDone, upgrade.UpgradeDone:
 		ln.mark, ln.kind = markOK, lineGood
-		if e.Kind == servers.StepDone {
+		if e.Kind == upgrade.StepDone {
 			fmt.Fprintf(&b, "step %d/%d %s", e.Step, e.Steps, e.Load)
 		} else {
 			b.WriteString(e.Load)
 		}
-	case servers.PhoneHint:
+	case upgrade.PhoneHint:
 		ln.mark, ln.kind = markWarn, lineWarn
-	case servers.PhoneStall:
+	case upgrade.PhoneStall:
 		ln.mark, ln.kind = markBad, lineBad
 	default:
 		b.WriteString(e.File)
 	}
 	switch {
-	case e.Msg == "" || e.Kind == servers.StepStart:
-	case e.Kind == servers.PhoneHint || e.Kind == servers.PhoneStall:
+	case e.Msg == "" || e.Kind == upgrade.StepStart:
+	case e.Kind == upgrade.PhoneHint || e.Kind == upgrade.PhoneStall:
 		b.WriteString(e.Msg)
 	default:
 		b.WriteString(" — " + e.Msg)

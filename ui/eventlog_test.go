@@ -9,29 +9,30 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"phoneflash/servers"
+	"phoneflash/upgrade"
 )
 
 func TestFormatEvent(t *testing.T) {
 	at := clock0
 	for _, tc := range []struct {
-		e    servers.Event
+		e    upgrade.Event
 		mark string
 		kind lineKind
 		text string
 	}{
-		{servers.Event{Kind: servers.TFTPMissing, Asked: "CTLSEP001E4A123456.tlv", Msg: "file not found"}, markExpect, lineExpected,
+		{upgrade.Event{Event: servers.Event{Kind: servers.TFTPMissing, Asked: "CTLSEP001E4A123456.tlv", Msg: "file not found"}}, markExpect, lineExpected,
 			"09:30:00 tftp.missing  CTLSEP001E4A123456.tlv not found (normal)"},
-		{servers.Event{Kind: servers.TFTPMissing, Asked: "P00308000900.sb2", Msg: "file not found"}, markBad, lineBad,
+		{upgrade.Event{Event: servers.Event{Kind: servers.TFTPMissing, Asked: "P00308000900.sb2", Msg: "file not found"}}, markBad, lineBad,
 			"09:30:00 tftp.missing  P00308000900.sb2 not found"},
-		{servers.Event{Kind: servers.TFTPDone, File: "P0S3-8-12-00.sb2", Bytes: 756524, DurationMS: 2500, Rate: 302609.6, Retransmits: 2},
+		{upgrade.Event{Event: servers.Event{Kind: servers.TFTPDone, File: "P0S3-8-12-00.sb2", Bytes: 756524, DurationMS: 2500, Rate: 302609.6, Retransmits: 2}},
 			markOK, lineNormal, "09:30:00 tftp.done     P0S3-8-12-00.sb2 738.8 KiB in 2.5s, 295.5 KiB/s, 2 resent"},
-		{servers.Event{Kind: servers.PhoneHint, Msg: "Still writing flash."}, markWarn, lineWarn,
+		{upgrade.Event{Event: servers.Event{Kind: upgrade.PhoneHint, Msg: "Still writing flash."}}, markWarn, lineWarn,
 			"09:30:00 phone.hint    Still writing flash."},
-		{servers.Event{Kind: servers.UpgradeDone, Load: "P0S3-8-12-00", Msg: "the 7960 runs P0S3-8-12-00"}, markOK, lineGood,
+		{upgrade.Event{Event: servers.Event{Kind: upgrade.UpgradeDone, Msg: "the 7960 runs P0S3-8-12-00"}, Load: "P0S3-8-12-00"}, markOK, lineGood,
 			"09:30:00 upgrade.done  P0S3-8-12-00 — the 7960 runs P0S3-8-12-00"},
-		{servers.Event{Kind: servers.DHCPRogue, Server: "192.168.1.254", MAC: "00:11:22:33:44:55"}, markBad, lineBad,
+		{upgrade.Event{Event: servers.Event{Kind: servers.DHCPRogue, Server: "192.168.1.254", MAC: "00:11:22:33:44:55"}}, markBad, lineBad,
 			"09:30:00 dhcp.rogue    server 192.168.1.254 00:11:22:33:44:55"},
-		{servers.Event{Kind: servers.StepStart, Step: 2, Steps: 3, Load: "P00308000900", Msg: "step 2 of 3"}, markNow, lineNormal,
+		{upgrade.Event{Event: servers.Event{Kind: upgrade.StepStart, Msg: "step 2 of 3"}, Step: 2, Steps: 3, Load: "P00308000900"}, markNow, lineNormal,
 			"09:30:00 step.start    step 2/3 P00308000900"},
 	} {
 		tc.e.Time = at
@@ -45,8 +46,8 @@ func TestFormatEvent(t *testing.T) {
 // An expected miss is dimmed and, without colour, still told apart by its marker.
 func TestExpectedMissIsMarked(t *testing.T) {
 	l := newEventLog()
-	l.add(servers.Event{Time: clock0, Kind: servers.TFTPMissing, Asked: "ITLFile.tlv"})
-	l.add(servers.Event{Time: clock0, Kind: servers.TFTPMissing, Asked: "P0S3-8-12-00.sb2"})
+	l.add(upgrade.Event{Event: servers.Event{Time: clock0, Kind: servers.TFTPMissing, Asked: "ITLFile.tlv"}})
+	l.add(upgrade.Event{Event: servers.Event{Time: clock0, Kind: servers.TFTPMissing, Asked: "P0S3-8-12-00.sb2"}})
 	got := strings.Split(l.view(80, 2), "\n")
 	if !strings.HasPrefix(got[0], markExpect+" ") || !strings.HasPrefix(got[1], markBad+" ") {
 		t.Fatalf("markers: %q", got)
@@ -56,9 +57,9 @@ func TestExpectedMissIsMarked(t *testing.T) {
 func TestEventLogScrollsAndFollows(t *testing.T) {
 	l := newEventLog()
 	for i := range 100 {
-		l.add(servers.Event{Time: clock0.Add(time.Duration(i) * time.Second), Kind: servers.TFTPRequest, File: fmt.Sprintf("f%03d", i)})
+		l.add(upgrade.Event{Event: servers.Event{Time: clock0.Add(time.Duration(i) * time.Second), Kind: servers.TFTPRequest, File: fmt.Sprintf("f%03d", i)}})
 	}
-	l.add(servers.Event{Kind: servers.TFTPProgress, File: "f099", Bytes: 1}) // not logged: the bar shows it
+	l.add(upgrade.Event{Event: servers.Event{Kind: servers.TFTPProgress, File: "f099", Bytes: 1}}) // not logged: the bar shows it
 	last := func(h int) string {
 		lines := strings.Split(l.view(80, h), "\n")
 		return lines[len(lines)-1]
@@ -70,7 +71,7 @@ func TestEventLogScrollsAndFollows(t *testing.T) {
 	if l.following() || !strings.Contains(last(10), "f094") {
 		t.Fatalf("scrolled up 5: %q", last(10))
 	}
-	l.add(servers.Event{Kind: servers.TFTPRequest, File: "f100"}) // does not move a reader's window
+	l.add(upgrade.Event{Event: servers.Event{Kind: servers.TFTPRequest, File: "f100"}}) // does not move a reader's window
 	if !strings.Contains(last(10), "f094") {
 		t.Fatalf("new line moved the window: %q", last(10))
 	}
@@ -91,14 +92,14 @@ func TestEventLogScrollsAndFollows(t *testing.T) {
 func TestEventLogFilter(t *testing.T) {
 	l := newEventLog()
 	for i := range 30 {
-		l.add(servers.Event{Time: clock0, Kind: servers.TFTPRequest, File: fmt.Sprintf("file%02d.SB2", i)})
+		l.add(upgrade.Event{Event: servers.Event{Time: clock0, Kind: servers.TFTPRequest, File: fmt.Sprintf("file%02d.SB2", i)}})
 	}
 	l.setFilter("FILE1")
 	if len(l.match) != 10 {
 		t.Fatalf("%d matches for file1", len(l.match))
 	}
-	l.add(servers.Event{Time: clock0, Kind: servers.TFTPRequest, File: "file1x"}) // matches as it comes
-	l.add(servers.Event{Time: clock0, Kind: servers.TFTPRequest, File: "other"})
+	l.add(upgrade.Event{Event: servers.Event{Time: clock0, Kind: servers.TFTPRequest, File: "file1x"}}) // matches as it comes
+	l.add(upgrade.Event{Event: servers.Event{Time: clock0, Kind: servers.TFTPRequest, File: "other"}})
 	if len(l.match) != 11 || !strings.Contains(l.view(80, 20), "file1x") || strings.Contains(l.view(80, 20), "other") {
 		t.Fatalf("filtered view:\n%s", l.view(80, 20))
 	}
@@ -115,7 +116,7 @@ func TestEventLogFilter(t *testing.T) {
 func TestEventLogKeepsTheNewest(t *testing.T) {
 	l := newEventLog()
 	for i := range logLimit + 10 {
-		l.add(servers.Event{Kind: servers.TFTPRequest, File: fmt.Sprint(i)})
+		l.add(upgrade.Event{Event: servers.Event{Kind: servers.TFTPRequest, File: fmt.Sprint(i)}})
 	}
 	if len(l.lines) > logLimit || l.total != logLimit+10 || len(l.match) != len(l.lines) {
 		t.Fatalf("%d lines kept, %d total, %d matches", len(l.lines), l.total, len(l.match))

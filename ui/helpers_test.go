@@ -55,7 +55,7 @@ type fakeBackend struct {
 	probed   []string
 	added    []string
 	addErr   error
-	start    func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error)
+	start    func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan upgrade.Event, error)
 	reports  int
 }
 
@@ -128,7 +128,7 @@ func (f *fakeBackend) CompletePath(prefix string) []string {
 	return out
 }
 
-func (f *fakeBackend) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
+func (f *fakeBackend) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan upgrade.Event, error) {
 	if f.start == nil {
 		return nil, nil, &servers.Problem{Kind: servers.NeedPrivilege, Msg: "DHCP: no permission to listen on 0.0.0.0:67 (UDP port 67 is privileged)",
 			Fix: "run it as root (sudo phoneflash ...)"}
@@ -147,7 +147,7 @@ func (f *fakeBackend) WriteReport(s *upgrade.Session) (string, error) {
 }
 
 // loopbackStart starts a real Session on loopback with free ports (no phone).
-func loopbackStart(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
+func loopbackStart(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan upgrade.Event, error) {
 	o.Servers = servers.Config{Iface: "lo", DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: "Cisco"}
 	return upgrade.StartWatched(ctx, sub, o)
 }
@@ -234,7 +234,7 @@ func golden(t *testing.T, m *Model) {
 // event completed, then the tracker's own), and returns what the UI receives.
 type tracked struct {
 	tr     *upgrade.Tracker
-	events []servers.Event
+	events []upgrade.Event
 	at     time.Time
 }
 
@@ -243,9 +243,10 @@ func newTracked(plan *upgrade.Plan, lib *firmware.Library) *tracked {
 }
 
 // ev observes one event dt after the previous one.
-func (k *tracked) ev(dt time.Duration, e servers.Event) {
+func (k *tracked) ev(dt time.Duration, w servers.Event) {
 	k.at = k.at.Add(dt)
-	e.Time = k.at
+	w.Time = k.at
+	e := upgrade.Event{Event: w}
 	derived := k.tr.Observe(&e)
 	k.events = append(k.events, e)
 	k.events = append(k.events, derived...)

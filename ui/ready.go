@@ -22,7 +22,7 @@ type readyState struct {
 
 type startedMsg struct {
 	sess    *upgrade.Session
-	events  <-chan servers.Event
+	events  <-chan upgrade.Event
 	unsub   context.CancelFunc
 	info    serverInfo
 	log     io.WriteCloser // the event log (kept for the next try when Start failed)

@@ -305,7 +305,7 @@ func TestPreselectedInterfaceMissing(t *testing.T) {
 
 func TestReadyStartAnywayWithAnotherDHCPServer(t *testing.T) {
 	f := newFake()
-	f.start = func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
+	f.start = func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan upgrade.Event, error) {
 		if !o.Servers.Force {
 			return nil, nil, &servers.Problem{Kind: servers.OtherDHCP, Msg: "another DHCP server answers on eth0: 192.168.1.254",
 				Fix: "switch it off or unplug it from this network (phones would boot from it); --force starts anyway"}
@@ -347,7 +347,7 @@ func TestRunRefusesADumbTerminal(t *testing.T) {
 func TestQuitShowsTheServersStopping(t *testing.T) {
 	f := newFake()
 	tftpAddr := make(chan string, 1)
-	f.start = func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
+	f.start = func(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan upgrade.Event, error) {
 		s, events, err := loopbackStart(ctx, sub, o)
 		if err == nil {
 			tftpAddr <- s.Servers().TFTPAddr().String()
@@ -387,7 +387,7 @@ func TestQuitShowsTheServersStopping(t *testing.T) {
 // channel would answer at once, for ever (the stop on quit closes it).
 func TestClosedEventsEndTheListening(t *testing.T) {
 	m := screensAt(t)[ScreenWatch]
-	ch := make(chan servers.Event)
+	ch := make(chan upgrade.Event)
 	close(ch)
 	m.run.events = ch
 	msg := m.listen()()

@@ -155,15 +155,15 @@ func TestWatchTicksOnlyWhileAPhoneWorks(t *testing.T) {
 }
 
 // eventsFor fills a log with n events of a busy bench.
-func eventsFor(n int) []servers.Event {
-	kinds := []servers.Event{
-		{Kind: servers.TFTPRequest, File: "P00308000900.sb2", Size: 984},
-		{Kind: servers.TFTPDone, File: "P00308000900.sb2", Bytes: 984, Size: 984, DurationMS: 12, Rate: 82000},
-		{Kind: servers.TFTPMissing, Asked: "CTLSEP001E4A123456.tlv", File: "CTLSEP001E4A123456.tlv"},
-		{Kind: servers.DHCPAck, MAC: phoneMAC, IP: "192.168.1.2", Model: "7960"},
-		{Kind: servers.PhoneHint, Msg: "The phone asks for P00305000200.bin, which is not in the plan"},
+func eventsFor(n int) []upgrade.Event {
+	kinds := []upgrade.Event{
+		{Event: servers.Event{Kind: servers.TFTPRequest, File: "P00308000900.sb2", Size: 984}},
+		{Event: servers.Event{Kind: servers.TFTPDone, File: "P00308000900.sb2", Bytes: 984, Size: 984, DurationMS: 12, Rate: 82000}},
+		{Event: servers.Event{Kind: servers.TFTPMissing, Asked: "CTLSEP001E4A123456.tlv", File: "CTLSEP001E4A123456.tlv"}},
+		{Event: servers.Event{Kind: servers.DHCPAck, MAC: phoneMAC, IP: "192.168.1.2"}, Model: "7960"},
+		{Event: servers.Event{Kind: upgrade.PhoneHint, Msg: "The phone asks for P00305000200.bin, which is not in the plan"}},
 	}
-	out := make([]servers.Event, n)
+	out := make([]upgrade.Event, n)
 	for i := range out {
 		out[i] = kinds[i%len(kinds)]
 		out[i].Time = clock0.Add(time.Duration(i) * time.Millisecond)

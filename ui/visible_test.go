@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"phoneflash/servers"
+	"phoneflash/upgrade"
 )
 
 // hostile is what anyone on the bench network can put in a TFTP file name or an
@@ -84,7 +85,7 @@ func hostileScreens(t *testing.T) map[Screen]*Model {
 		k.ev(0, servers.Event{Kind: servers.TFTPMissing, IP: "192.168.1.2", Asked: "SEP" + hostile + ".cnf.xml", Msg: "file not found"})
 		k.ev(0, servers.Event{Kind: servers.TFTPDenied, IP: "192.168.1.2", Asked: "../" + hostile, Msg: "outside " + hostile})
 		k.ev(0, servers.Event{Kind: servers.TFTPError, IP: "192.168.1.2", File: hostile, Msg: hostile})
-		k.ev(0, servers.Event{Kind: servers.PhoneHint, IP: "192.168.1.2", File: hostile, Msg: "The phone asks for " + hostile})
+		k.ev(0, servers.Event{Kind: upgrade.PhoneHint, IP: "192.168.1.2", File: hostile, Msg: "The phone asks for " + hostile})
 		m.Update(k.msg())
 		m.goTo(s)
 		m.watch.log.home() // the oldest lines are the tracker's: show the hostile ones too

@@ -32,7 +32,7 @@ func newWatchState() watchState {
 
 type eventsMsg struct {
 	sess   *upgrade.Session // the session they came from (stale ones are dropped)
-	events []servers.Event
+	events []upgrade.Event
 	phones []upgrade.Phone
 }
 
@@ -64,7 +64,7 @@ func (m *Model) listen() tea.Cmd {
 			if !ok {
 				return sessionEndedMsg{sess: sess, closed: true}
 			}
-			batch := []servers.Event{e}
+			batch := []upgrade.Event{e}
 		drain:
 			for len(batch) < listenBatch {
 				select {
@@ -102,7 +102,7 @@ func (m *Model) gotEvents(msg eventsMsg) tea.Cmd {
 			if m.screen == ScreenReset {
 				cmds = append(cmds, m.goTo(ScreenWatch))
 			}
-		case servers.UpgradeDone:
+		case upgrade.UpgradeDone:
 			m.run.sawDone = true
 		case servers.LogError:
 			m.warn(e.Msg) // on every screen: the technician must hear of it at once

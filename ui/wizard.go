@@ -103,7 +103,7 @@ func (m *Model) ask(text, no string, yes func() tea.Cmd) {
 // sessionState is the running Session and what the wizard keeps of it.
 type sessionState struct {
 	sess    *upgrade.Session
-	events  <-chan servers.Event
+	events  <-chan upgrade.Event
 	unsub   context.CancelFunc
 	info    serverInfo
 	log     io.WriteCloser

@@ -82,7 +82,7 @@ func globEscape(s string) string {
 }
 
 // Start starts a Session, subscribed before it runs (see StartWatched).
-func (Bench) Start(ctx, sub context.Context, o Options) (*Session, <-chan servers.Event, error) {
+func (Bench) Start(ctx, sub context.Context, o Options) (*Session, <-chan Event, error) {
 	return StartWatched(ctx, sub, o)
 }
 

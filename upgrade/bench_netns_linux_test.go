@@ -275,7 +275,7 @@ func TestBenchChildFirewall(t *testing.T) {
 	}
 
 	// The verdict is true: servers started anyway answer the phone only with the rule.
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	rec := servertest.Record(t, bus)
 	root, err := servertest.NewDirRoot(t.TempDir())
 	if err != nil {
@@ -340,7 +340,7 @@ func TestBenchChildBindsToDevice(t *testing.T) {
 	benchChild(t)
 	name, otherIf := childEnv(t, "IFACE"), childEnv(t, "OTHER_IF")
 	phone, other := servertest.Joined(t, childEnv(t, "PHONE_NS")), servertest.Joined(t, childEnv(t, "OTHER_NS"))
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	rec := servertest.Record(t, bus)
 	root, err := servertest.NewDirRoot(t.TempDir())
 	if err != nil {

@@ -105,11 +105,11 @@ func TestChains(t *testing.T) {
 			done := 0
 			for _, e := range events {
 				switch e.Kind {
-				case servers.StepDone:
+				case upgrade.StepDone:
 					steps = append(steps, e.Load)
-				case servers.UpgradeDone:
+				case upgrade.UpgradeDone:
 					done++
-				case servers.PhoneHint, servers.PhoneStall:
+				case upgrade.PhoneHint, upgrade.PhoneStall:
 					hints = append(hints, e.Msg)
 				}
 			}
@@ -199,13 +199,13 @@ func TestReplayTraces(t *testing.T) {
 
 func isTracker(k servers.Kind) bool {
 	switch k {
-	case servers.StepStart, servers.StepDone, servers.UpgradeDone, servers.PhoneHint, servers.PhoneStall:
+	case upgrade.StepStart, upgrade.StepDone, upgrade.UpgradeDone, upgrade.PhoneHint, upgrade.PhoneStall:
 		return true
 	}
 	return false
 }
 
-func summary(e servers.Event) string {
+func summary(e upgrade.Event) string {
 	return fmt.Sprintf("%s %d/%d %s %s", e.Kind, e.Step, e.Steps, e.Load, e.Msg)
 }
 
@@ -245,7 +245,7 @@ func makePlan(t *testing.T, c chain) (*upgrade.Plan, *firmware.Library) {
 
 // runChain runs a Session and a virtual phone until the phone is done or gives up,
 // and returns every event the Session published.
-func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error, upgrade.Report) {
+func runChain(t *testing.T, c chain) ([]upgrade.Event, sim.Result, error, upgrade.Report) {
 	plan, lib := makePlan(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -258,7 +258,7 @@ func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error, upgrad
 	}
 	var (
 		mu     sync.Mutex
-		events []servers.Event
+		events []upgrade.Event
 	)
 	sub := s.Subscribe(ctx)
 	collected := make(chan struct{})
@@ -287,7 +287,7 @@ func runChain(t *testing.T, c chain) ([]servers.Event, sim.Result, error, upgrad
 	return events, res, runErr, s.Report(time.Now())
 }
 
-func writeTrace(t *testing.T, path string, events []servers.Event) {
+func writeTrace(t *testing.T, path string, events []upgrade.Event) {
 	t.Helper()
 	var b bytes.Buffer
 	for _, e := range events {
@@ -305,17 +305,17 @@ func writeTrace(t *testing.T, path string, events []servers.Event) {
 	}
 }
 
-func readTrace(t *testing.T, path string) []servers.Event {
+func readTrace(t *testing.T, path string) []upgrade.Event {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("%v (record the traces with go test ./upgrade -run TestChains -record)", err)
 	}
 	defer f.Close()
-	var out []servers.Event
+	var out []upgrade.Event
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var e servers.Event
+		var e upgrade.Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -346,7 +346,7 @@ func TestTwoPhonesAtOnce(t *testing.T) {
 	go func() {
 		defer close(collected)
 		for e := range events {
-			if e.Kind == servers.UpgradeDone {
+			if e.Kind == upgrade.UpgradeDone {
 				done[e.MAC] = e.Load
 			}
 		}

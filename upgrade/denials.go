@@ -29,9 +29,9 @@ var denialAdvice = map[string]string{
 }
 
 // denied explains a tftp.denied event by its reason.
-func (t *Tracker) denied(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+func (t *Tracker) denied(p *Phone, ev *Event, out []Event) []Event {
 	name := asked(ev)
-	reason := servers.Reason(*ev)
+	reason := servers.Reason(ev.Event)
 	_, text, _ := strings.Cut(ev.Msg, ": ")
 	advice, ok := denialAdvice[reason]
 	if !ok {

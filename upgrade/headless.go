@@ -147,7 +147,7 @@ func newEventLines(w io.Writer, asJSON bool) *lineQueue {
 
 // eventLine is e as Headless prints it. A file a phone asks for and does without is
 // said to be normal, as the wizard's log says it (ExpectedMiss, one verdict for both).
-func eventLine(e servers.Event, asJSON bool) []byte {
+func eventLine(e Event, asJSON bool) []byte {
 	if asJSON {
 		return append(e.JSON(), '\n')
 	}

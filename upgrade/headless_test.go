@@ -17,7 +17,7 @@ func TestServeTextShowsControlCharactersVisibly(t *testing.T) {
 	for _, asJSON := range []bool{false, true} {
 		var out bytes.Buffer
 		q := newEventLines(&out, asJSON)
-		q.Put(eventLine(e, asJSON), nil)
+		q.Put(eventLine(wireEvent(e), asJSON), nil)
 		if !q.Close(time.Second) {
 			t.Fatal("the printer did not finish")
 		}
@@ -41,10 +41,10 @@ func TestServeTextSaysANormalMissIsNormal(t *testing.T) {
 		"P0S3-8-12-00.sb2": false, "XMLDefault.cnf.xml": false} {
 		e := servers.Event{Time: time.Unix(0, 0), Kind: servers.TFTPMissing, IP: "192.0.2.10", File: name, Asked: name,
 			Msg: "not-found: file not found"}
-		if got := strings.HasSuffix(string(eventLine(e, false)), " (normal)\n"); got != want {
+		if got := strings.HasSuffix(string(eventLine(wireEvent(e), false)), " (normal)\n"); got != want {
 			t.Errorf("%s: said normal = %v, want %v", name, got, want)
 		}
-		if strings.Contains(string(eventLine(e, true)), "normal") {
+		if strings.Contains(string(eventLine(wireEvent(e), true)), "normal") {
 			t.Errorf("%s: the JSON line changed", name)
 		}
 	}

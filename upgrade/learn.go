@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"phoneflash/servers"
 )
 
 // Learning from the phone: with its load unknown, the plan serves the target, and the
@@ -18,7 +16,7 @@ import (
 // learn takes evidence e about phone p (what it did, in words, and the file if one
 // showed it). Bridges are staged once per evidence; evidence the plan has no bridge
 // for (its load was given, or no gate binds the target) changes nothing.
-func (t *Tracker) learn(p *Phone, e Evidence, now time.Time, file, what string, out []servers.Event) []servers.Event {
+func (t *Tracker) learn(p *Phone, e Evidence, now time.Time, file, what string, out []Event) []Event {
 	bridges := t.bridgesFor(p, e)
 	if len(bridges) == 0 {
 		return out
@@ -87,7 +85,7 @@ func (t *Tracker) bridgesFor(p *Phone, e Evidence) []Step {
 // keep the load it took (it booted its old application, as 7960s were seen to do,
 // FACTS.md §2.2), so the step opens again and the report says so. Configs, manifests
 // and locale files are a normal boot.
-func (t *Tracker) verify(p *Phone, now time.Time, name string, out []servers.Event) []servers.Event {
+func (t *Tracker) verify(p *Phone, now time.Time, name string, out []Event) []Event {
 	if Classify(name) != ReqLoadImage {
 		return out
 	}

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"phoneflash/servers"
 )
 
 // A loop is a file a phone asks for again and again with no image finished in between.
@@ -114,7 +112,7 @@ func loopCauses() []loopCause {
 }
 
 // loop counts a request and explains a loop once, by its likeliest cause.
-func (t *Tracker) loop(p *Phone, now time.Time, name string, out []servers.Event) []servers.Event {
+func (t *Tracker) loop(p *Phone, now time.Time, name string, out []Event) []Event {
 	if p.Phase == PhaseDone && IsLoadFile(name) {
 		return out // a phone on its load reads its own manifest every boot; verify judges images
 	}

@@ -98,7 +98,7 @@ func first(k servers.Kind, load string, words ...string) rule {
 
 // someStallOrHint: either kind will do to tell the technician about a silence.
 func someStallOrHint(words ...string) rule {
-	return rule{needSome, []servers.Kind{servers.PhoneStall, servers.PhoneHint}, "", words}
+	return rule{needSome, []servers.Kind{PhoneStall, PhoneHint}, "", words}
 }
 
 func (r rule) String() string {
@@ -119,7 +119,7 @@ func (r rule) String() string {
 	return b.String()
 }
 
-func (r rule) matches(e servers.Event) bool {
+func (r rule) matches(e Event) bool {
 	if r.load != "" && e.Load != r.load {
 		return false
 	}
@@ -135,8 +135,8 @@ func (r rule) matches(e servers.Event) bool {
 }
 
 // check returns what about out breaks the rule, "" when nothing does.
-func (r rule) check(out []servers.Event) string {
-	var mine []servers.Event
+func (r rule) check(out []Event) string {
+	var mine []Event
 	for _, e := range out {
 		if slices.Contains(r.kinds, e.Kind) {
 			mine = append(mine, e)
@@ -184,12 +184,12 @@ var realTraces = []realTrace{
 			"about the optional files and no advice to unplug it, no stall while it sits registered. (The model is not in the log: a 7942 on " +
 			"its current SIP load is assumed.)",
 		want: []rule{
-			some(servers.UpgradeDone, sip42Current, "already"),
-			none(servers.StepStart, ""),
-			none(servers.StepDone, ""),
-			none(servers.PhoneHint, "", optionalFiles),
-			none(servers.PhoneHint, "", "unplug"),
-			none(servers.PhoneStall, ""),
+			some(UpgradeDone, sip42Current, "already"),
+			none(StepStart, ""),
+			none(StepDone, ""),
+			none(PhoneHint, "", optionalFiles),
+			none(PhoneHint, "", "unplug"),
+			none(PhoneStall, ""),
 		},
 	},
 	{
@@ -201,9 +201,9 @@ var realTraces = []realTrace{
 			"unknown the planner refuses a target below 8.3(3) (a phone on 8.5(3) or later would refuse it) and " +
 			"asks for --from; the replay then runs with no plan, as serve would explain without one.",
 		want: []rule{
-			first(servers.PhoneHint, "", "Jar11sip.8-2-2ES4.sbn", "case"),
-			none(servers.PhoneHint, "", "AUTH FAIL"),
-			none(servers.UpgradeDone, ""),
+			first(PhoneHint, "", "Jar11sip.8-2-2ES4.sbn", "case"),
+			none(PhoneHint, "", "AUTH FAIL"),
+			none(UpgradeDone, ""),
 		},
 	},
 	{
@@ -213,9 +213,9 @@ var realTraces = []realTrace{
 			"model. The log holds one request of the SEP file, not a loop: no loop hint from it; after the quiet " +
 			"period, the phone is reported silent after its config.",
 		want: []rule{
-			none(servers.PhoneHint, "", "loop|again|AUTH FAIL"),
+			none(PhoneHint, "", "loop|again|AUTH FAIL"),
 			someStallOrHint("config|SEP001646CB4791.cnf.xml"),
-			none(servers.UpgradeDone, ""),
+			none(UpgradeDone, ""),
 		},
 	},
 	{
@@ -226,10 +226,10 @@ var realTraces = []realTrace{
 			"step starts. What the technician needs is the file named as missing, not a verdict on the phone: no " +
 			"upgrade.done, no AUTH FAIL.",
 		want: []rule{
-			some(servers.PhoneHint, "P0030801SR02", "P0030801SR02.loads", "not in the firmware"),
-			none(servers.PhoneHint, "", "AUTH FAIL"),
-			none(servers.StepStart, ""),
-			none(servers.UpgradeDone, ""),
+			some(PhoneHint, "P0030801SR02", "P0030801SR02.loads", "not in the firmware"),
+			none(PhoneHint, "", "AUTH FAIL"),
+			none(StepStart, ""),
+			none(UpgradeDone, ""),
 		},
 	},
 	{
@@ -239,10 +239,10 @@ var realTraces = []realTrace{
 			"nothing to conclude, so no hint, no step, no done. (The target is what the CME holds; the log shows " +
 			"neither the load run nor one fetched.)",
 		want: []rule{
-			none(servers.PhoneHint, ""),
-			none(servers.StepStart, ""),
-			none(servers.UpgradeDone, ""),
-			none(servers.PhoneStall, ""),
+			none(PhoneHint, ""),
+			none(StepStart, ""),
+			none(UpgradeDone, ""),
+			none(PhoneStall, ""),
 		},
 	},
 	{
@@ -260,11 +260,11 @@ var realTraces = []realTrace{
 			".loads: it runs SCCP41.9-4-2ES26S (upgrade.done, already; no step started or done). It then starts over every one " +
 			"to two minutes: a hint names the repeated boot (its SEP file or trust lists) and never AUTH FAIL.",
 		want: []rule{
-			some(servers.UpgradeDone, "SCCP41.9-4-2ES26S", "already"),
-			none(servers.StepStart, ""),
-			none(servers.StepDone, ""),
-			some(servers.PhoneHint, "", "SEP001E4A93748B.cnf.xml|CTLSEP001E4A93748B.tlv|ITLFile.tlv", "again|loop|repeat|every"),
-			none(servers.PhoneHint, "", "AUTH FAIL"),
+			some(UpgradeDone, "SCCP41.9-4-2ES26S", "already"),
+			none(StepStart, ""),
+			none(StepDone, ""),
+			some(PhoneHint, "", "SEP001E4A93748B.cnf.xml|CTLSEP001E4A93748B.tlv|ITLFile.tlv", "again|loop|repeat|every"),
+			none(PhoneHint, "", "AUTH FAIL"),
 		},
 	},
 	{
@@ -276,8 +276,8 @@ var realTraces = []realTrace{
 			"reset. No step, no done. (The target is assumed: the log shows none.)",
 		want: []rule{
 			someStallOrHint("address", "term41.default.loads"),
-			none(servers.StepStart, ""),
-			none(servers.UpgradeDone, ""),
+			none(StepStart, ""),
+			none(UpgradeDone, ""),
 		},
 		phoneSays: []string{"Invalid default load name", "TFTP Svr0 --> 192.168.1.101"},
 	},
@@ -289,10 +289,10 @@ var realTraces = []realTrace{
 			"(no done, no step, no hint). On a bench this is harmless: phoneflash's configs carry no lines, and " +
 			"the load was chosen before the lines were checked. (The target is assumed.)",
 		want: []rule{
-			none(servers.UpgradeDone, ""),
-			none(servers.StepStart, ""),
-			none(servers.PhoneHint, ""),
-			none(servers.PhoneStall, ""),
+			none(UpgradeDone, ""),
+			none(StepStart, ""),
+			none(PhoneHint, ""),
+			none(PhoneStall, ""),
 		},
 		phoneSays: []string{"Line 1 not configured", "DELETE ConfigFile:(ram/SEPA41875288896.cnf.xml)"},
 	},
@@ -310,10 +310,10 @@ var realTraces = []realTrace{
 			"step for that load starts, nothing is wrong (no hint), and nothing is done yet (the log is cut " +
 			"during apps75).",
 		want: []rule{
-			some(servers.StepStart, "SIP75.9-4-2ES26S"),
-			none(servers.PhoneHint, ""),
-			none(servers.UpgradeDone, ""),
-			none(servers.PhoneStall, ""),
+			some(StepStart, "SIP75.9-4-2ES26S"),
+			none(PhoneHint, ""),
+			none(UpgradeDone, ""),
+			none(PhoneStall, ""),
 		},
 	},
 	{
@@ -323,10 +323,10 @@ var realTraces = []realTrace{
 			"each: normal on a bench, so no hint about them; no step, no done (the log is cut before its SEP " +
 			"file). (The model is not in the log: a 7942 is assumed.)",
 		want: []rule{
-			none(servers.PhoneHint, "", ".tlv"),
-			none(servers.StepStart, ""),
-			none(servers.UpgradeDone, ""),
-			none(servers.PhoneStall, ""),
+			none(PhoneHint, "", ".tlv"),
+			none(StepStart, ""),
+			none(UpgradeDone, ""),
+			none(PhoneStall, ""),
 		},
 	},
 }
@@ -423,9 +423,9 @@ func replayTracker(t *testing.T, c realTrace) []string {
 	}
 
 	tr := NewTracker(plan, lib, nil) // nothing to stage: the log is what the phone asked for
-	var out []servers.Event
+	var out []Event
 	for i := range evs {
-		ev := evs[i]
+		ev := wireEvent(evs[i])
 		out = append(out, tr.Tick(ev.Time)...)
 		out = append(out, tr.Observe(&ev)...)
 	}
@@ -453,7 +453,7 @@ func replayTracker(t *testing.T, c realTrace) []string {
 const replyBound = 5 * time.Second
 
 // startRealServers starts phoneflash's DHCP and TFTP servers on loopback over files.
-func startRealServers(t *testing.T, files map[string]string) (*servers.Running, *servertest.Recorder) {
+func startRealServers(t *testing.T, files map[string]string) (*servers.Running, *servertest.Recorder[servers.Event]) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -466,7 +466,7 @@ func startRealServers(t *testing.T, files map[string]string) (*servers.Running, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	bus := servers.NewBus()
+	bus := servers.NewBus[servers.Event]()
 	rec := servertest.Record(t, bus)
 	r, err := servers.Start(context.Background(), servers.Config{Iface: "lo", DHCPPort: servers.AnyPort,
 		TFTPPort: servers.AnyPort, ClassPrefix: "Cisco"}, root, bus)

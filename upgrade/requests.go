@@ -168,7 +168,7 @@ func MACFromName(name string) (string, bool) {
 
 // NormalizeMAC accepts a MAC as "00:1E:4A:12:34:56", "00-1e-4a-12-34-56",
 // "001e.4a12.3456" or "001E4A123456" and returns "00:1e:4a:12:34:56" (the form of
-// servers.Event.MAC).
+// Event.MAC).
 func NormalizeMAC(mac string) (string, error) {
 	h := MACDigits(mac)
 	if len(h) != 12 {

@@ -33,8 +33,8 @@ type Options struct {
 type Session struct {
 	opts    Options
 	root    *firmware.Root
-	wire    *servers.Bus // what the servers publish
-	out     *servers.Bus // what the Session publishes: enriched server events + tracker events
+	wire    *servers.Bus[servers.Event] // what the servers publish
+	out     *servers.Bus[Event]         // what the Session publishes: completed server events + tracker events
 	running *servers.Running
 
 	mu      sync.Mutex // guards tracker (read by Phones from the UI goroutine)
@@ -64,7 +64,7 @@ func Start(ctx context.Context, o Options) (*Session, error) {
 
 // StartWatched is Start with a subscription (ended by sub) made before the Session
 // runs, so the caller misses nothing: the wizard's way.
-func StartWatched(ctx, sub context.Context, o Options) (*Session, <-chan servers.Event, error) {
+func StartWatched(ctx, sub context.Context, o Options) (*Session, <-chan Event, error) {
 	s := New(o)
 	events := s.Subscribe(sub)
 	if err := s.Run(ctx); err != nil {
@@ -83,11 +83,11 @@ func New(o Options) *Session {
 	if lib == nil {
 		lib = &firmware.Library{}
 	}
-	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus(), out: servers.NewBus(),
+	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus[servers.Event](), out: servers.NewBus[Event](),
 		lastStep: map[string]string{}, lines: map[string]*lineWritten{}, start: o.Now(), cancel: func() {}}
 	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
 	if o.Log != nil {
-		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log) // ends when Stop closes out
+		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log, wireEvent) // ends when Stop closes out
 	}
 	return s
 }
@@ -136,10 +136,11 @@ func (s *Session) follow(events <-chan servers.Event) {
 	defer tick.Stop()
 	for {
 		select {
-		case ev, ok := <-events:
+		case w, ok := <-events:
 			if !ok {
 				return
 			}
+			ev := wireEvent(w)
 			s.ownLease(ev)
 			s.mu.Lock()
 			derived := s.tracker.Observe(&ev)
@@ -172,8 +173,8 @@ func (s *Session) stageStep(st Step, mac string) {
 		return
 	}
 	if _, err := p.StageStep(s.root, st, mac); err != nil {
-		s.out.Publish(servers.Event{Time: s.opts.Now(), Kind: servers.PhoneHint, MAC: mac, Load: st.ID,
-			Msg: fmt.Sprintf("could not stage %s: %v", st.ID, err)})
+		s.out.Publish(Event{Event: servers.Event{Time: s.opts.Now(), Kind: PhoneHint, MAC: mac,
+			Msg: fmt.Sprintf("could not stage %s: %v", st.ID, err)}, Load: st.ID})
 		return
 	}
 	s.lastStep[mac] = st.ID
@@ -192,7 +193,7 @@ type lineWritten struct {
 // ownLease ties a phone's owned files (its line config, with the password) to the
 // address it leased, so that TFTP serves them to that address alone; a release or a
 // decline unties them.
-func (s *Session) ownLease(ev servers.Event) {
+func (s *Session) ownLease(ev Event) {
 	mac, err := NormalizeMAC(ev.MAC)
 	if err != nil {
 		return
@@ -208,7 +209,7 @@ func (s *Session) ownLease(ev servers.Event) {
 }
 
 // lineRead notes a phone's fetch of its line file; s.mu held.
-func (s *Session) lineRead(ev servers.Event) {
+func (s *Session) lineRead(ev Event) {
 	if l := s.lines[ev.MAC]; l != nil && ev.Kind == servers.TFTPDone && strings.EqualFold(ev.File, l.file) {
 		l.read = true
 	}
@@ -225,7 +226,7 @@ func (s *Session) lineReport(mac string) (string, bool) {
 }
 
 // Subscribe returns the Session's events from now on (see servers.Bus.Subscribe).
-func (s *Session) Subscribe(ctx context.Context) <-chan servers.Event { return s.out.Subscribe(ctx) }
+func (s *Session) Subscribe(ctx context.Context) <-chan Event { return s.out.Subscribe(ctx) }
 
 // Phones returns what the tracker knows of each phone, in the order they came.
 func (s *Session) Phones() []Phone {

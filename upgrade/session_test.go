@@ -32,7 +32,7 @@ const eventBound = 20 * time.Second
 
 // loopbackSession starts a Session on loopback with free ports, for a 7960 plan over
 // the seed chain firmware.
-func loopbackSession(t testing.TB, from, to string) (*Session, *servertest.Recorder) {
+func loopbackSession(t testing.TB, from, to string) (*Session, *servertest.Recorder[Event]) {
 	t.Helper()
 	lib, err := firmware.Open("../testdata/firmware/7940-7960")
 	if err != nil {
@@ -131,12 +131,12 @@ func TestSessionStagesEachStepAndTracksIt(t *testing.T) {
 		// file of the step end (not only the last one), as a real phone's reboot would.
 		// The bound only says when to give up; nothing here waits for time to pass.
 		for _, f := range st.Files {
-			rec.Wait(t, servers.TFTPDone, func(e servers.Event) bool { return SameRequest(asked(&e), f) }, eventBound)
+			rec.Wait(t, servers.TFTPDone, func(e Event) bool { return SameRequest(asked(&e), f) }, eventBound)
 		}
 		ph.boot()
-		rec.Wait(t, servers.StepDone, func(e servers.Event) bool { return e.Step == i+1 }, eventBound)
+		rec.Wait(t, StepDone, func(e Event) bool { return e.Step == i+1 }, eventBound)
 	}
-	done := rec.Wait(t, servers.UpgradeDone, nil, eventBound)
+	done := rec.Wait(t, UpgradeDone, nil, eventBound)
 	if done.Load != "P0030801SR02" || done.MAC != "00:1e:4a:12:34:56" || done.Model != "7960" {
 		t.Fatalf("upgrade.done: %+v", done)
 	}
@@ -262,7 +262,7 @@ func TestSessionServesDotSlashSIPConfig(t *testing.T) {
 	if got := ph.get("./SIP001E4A123456.cnf"); !bytes.Equal(got, want) {
 		t.Fatalf("served %q, want %q", got, want)
 	}
-	e := rec.Wait(t, servers.TFTPDone, func(e servers.Event) bool { return SameRequest(asked(&e), "SIP001E4A123456.cnf") }, eventBound)
+	e := rec.Wait(t, servers.TFTPDone, func(e Event) bool { return SameRequest(asked(&e), "SIP001E4A123456.cnf") }, eventBound)
 	if e.MAC != "00:1e:4a:12:34:56" {
 		t.Fatalf("tftp.done not tied to the phone by its name: %+v", e)
 	}

@@ -177,7 +177,7 @@ func (t *Tracker) Phones() []Phone {
 // Observe takes one server event. It fills in the event's MAC and model where the
 // tracker knows them (TFTP events carry only the client address) and returns the
 // tracker's own events that follow from it.
-func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
+func (t *Tracker) Observe(ev *Event) []Event {
 	p := t.phoneFor(ev)
 	if p == nil {
 		return nil
@@ -191,7 +191,7 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 	if ev.Kind != servers.TFTPProgress {
 		p.LastSeen = ev.Time
 	}
-	var out []servers.Event
+	var out []Event
 	switch ev.Kind {
 	case servers.DHCPDiscover, servers.DHCPOffer, servers.DHCPAck:
 		if ev.Kind == servers.DHCPAck {
@@ -232,7 +232,7 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 	switch ev.Kind {
 	case servers.TFTPError:
 		delete(t.flights, flightKey(ev))
-		if servers.Reason(*ev) == servers.Stopped {
+		if servers.Reason(ev.Event) == servers.Stopped {
 			break // phoneflash was stopped: nothing the phone did
 		}
 		p.Failures++
@@ -249,8 +249,8 @@ func (t *Tracker) Observe(ev *servers.Event) []servers.Event {
 
 // Tick looks for silence: stalled transfers, and phones quiet for longer than their
 // model writes flash. Call it every few seconds.
-func (t *Tracker) Tick(now time.Time) []servers.Event {
-	var out []servers.Event
+func (t *Tracker) Tick(now time.Time) []Event {
+	var out []Event
 	for _, f := range t.flights {
 		if !f.stallMsg && now.Sub(f.last) > transferStall {
 			f.stallMsg = true
@@ -302,7 +302,7 @@ func (t *Tracker) Tick(now time.Time) []servers.Event {
 }
 
 // phoneFor finds (or creates) the phone an event is about.
-func (t *Tracker) phoneFor(ev *servers.Event) *Phone {
+func (t *Tracker) phoneFor(ev *Event) *Phone {
 	switch ev.Kind {
 	case servers.DHCPDiscover, servers.DHCPOffer, servers.DHCPAck, servers.TFTPRequest, servers.TFTPProgress,
 		servers.TFTPDone, servers.TFTPError, servers.TFTPMissing, servers.TFTPDenied:
@@ -343,7 +343,7 @@ func (t *Tracker) phoneFor(ev *servers.Event) *Phone {
 	return t.newPhone("", ev)
 }
 
-func (t *Tracker) newPhone(mac string, ev *servers.Event) *Phone {
+func (t *Tracker) newPhone(mac string, ev *Event) *Phone {
 	p := &Phone{MAC: mac, Phase: PhaseWaiting, FirstSeen: ev.Time, LastSeen: ev.Time, said: map[string]time.Time{},
 		evidence: map[Evidence]bool{}, repeats: map[string]int{}, looped: map[string]bool{}}
 	if t.plan != nil {
@@ -420,7 +420,7 @@ func (t *Tracker) stepOf(p *Phone, name string) (step, index int) {
 
 // asked is the name as the phone sent it: the Root may have resolved it to a path
 // inside an archive or a subfolder (File), but plans and patterns use phone names.
-func asked(ev *servers.Event) string {
+func asked(ev *Event) string {
 	if ev.Asked != "" {
 		return ev.Asked
 	}
@@ -475,14 +475,14 @@ func required(s Step) []string {
 
 // cameBack notes that a phone which had every file of a step is back on the network:
 // the step is done, and the next one starts (or the upgrade is).
-func (t *Tracker) cameBack(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+func (t *Tracker) cameBack(p *Phone, ev *Event, out []Event) []Event {
 	if p.Phase != PhaseFlashing || t.plan == nil {
 		return out
 	}
 	k := p.Step
 	rec := &p.Steps[k]
 	rec.Ended = ev.Time
-	out = append(out, t.event(p, ev.Time, servers.StepDone, k, fmt.Sprintf("step %d of %d done: the %s took %s in %s",
+	out = append(out, t.event(p, ev.Time, StepDone, k, fmt.Sprintf("step %d of %d done: the %s took %s in %s",
 		k+1, len(p.route), modelOr(p), p.route[k].ID, rec.Duration(ev.Time).Round(time.Second))))
 	t.next(p)
 	if p.Step == len(p.route) {
@@ -507,19 +507,19 @@ func (t *Tracker) progress(p *Phone) {
 	p.sawLoad = false
 }
 
-func (t *Tracker) finish(p *Phone, now time.Time, out []servers.Event, note string) []servers.Event {
+func (t *Tracker) finish(p *Phone, now time.Time, out []Event, note string) []Event {
 	p.Phase = PhaseDone
 	p.FinalLoad = p.route[len(p.route)-1].ID
 	msg := fmt.Sprintf("the %s runs %s", modelOr(p), p.FinalLoad)
 	if note != "" {
 		msg += ": " + note
 	}
-	e := t.event(p, now, servers.UpgradeDone, len(p.route)-1, msg)
+	e := t.event(p, now, UpgradeDone, len(p.route)-1, msg)
 	e.Load = p.FinalLoad
 	return append(out, e)
 }
 
-func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+func (t *Tracker) request(p *Phone, ev *Event, out []Event) []Event {
 	name := asked(ev)
 	if ev.Port != 0 {
 		t.flights[flightKey(ev)] = &flight{phone: p, file: name, last: ev.Time}
@@ -562,7 +562,7 @@ func (t *Tracker) request(p *Phone, ev *servers.Event, out []servers.Event) []se
 			// A manifest alone is no download: a phone reads the .loads of the load it
 			// runs, too (FACTS.md §10). The step starts with its first image.
 			rec.Started = ev.Time
-			out = append(out, t.event(p, ev.Time, servers.StepStart, k, fmt.Sprintf("step %d of %d: %s (%s %s)",
+			out = append(out, t.event(p, ev.Time, StepStart, k, fmt.Sprintf("step %d of %d: %s (%s %s)",
 				k+1, len(p.route), s.ID, s.Protocol, s.Version)))
 		}
 		if kind != ReqLoadImage {
@@ -625,7 +625,7 @@ func (t *Tracker) runsCurrent(p *Phone, kind RequestKind) bool {
 
 // alreadyRuns: the phone runs its current step's load already: the step is skipped,
 // and the next one staged (or the upgrade is done).
-func (t *Tracker) alreadyRuns(p *Phone, now time.Time, out []servers.Event) []servers.Event {
+func (t *Tracker) alreadyRuns(p *Phone, now time.Time, out []Event) []Event {
 	k := p.Step
 	p.Steps[k].Skipped = true
 	p.Steps[k].Started, p.Steps[k].Ended = now, now
@@ -635,7 +635,7 @@ func (t *Tracker) alreadyRuns(p *Phone, now time.Time, out []servers.Event) []se
 		out = append(out, t.hint(p, now, "", fmt.Sprintf("The phone already runs %s, the target: nothing to load.", id)))
 		return t.finish(p, now, out, "it already ran it")
 	}
-	out = append(out, t.event(p, now, servers.StepDone, k, fmt.Sprintf("step %d of %d: the phone already runs %s",
+	out = append(out, t.event(p, now, StepDone, k, fmt.Sprintf("step %d of %d: the phone already runs %s",
 		k+1, len(p.route), id)))
 	t.next(p)
 	t.stageFor(p)
@@ -644,7 +644,7 @@ func (t *Tracker) alreadyRuns(p *Phone, now time.Time, out []servers.Event) []se
 		id, p.Step+1, p.route[p.Step].ID)))
 }
 
-func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+func (t *Tracker) done(p *Phone, ev *Event, out []Event) []Event {
 	if t.plan == nil || p.Phase == PhaseDone {
 		return out
 	}
@@ -673,7 +673,7 @@ func (t *Tracker) done(p *Phone, ev *servers.Event, out []servers.Event) []serve
 	return out
 }
 
-func (t *Tracker) missing(p *Phone, ev *servers.Event, out []servers.Event) []servers.Event {
+func (t *Tracker) missing(p *Phone, ev *Event, out []Event) []Event {
 	name := asked(ev)
 	kind := Classify(name)
 	if t.plan != nil && p.Phase != PhaseDone && t.runsCurrent(p, kind) {
@@ -727,15 +727,15 @@ func missingLoadFile(name string) string {
 }
 
 // hint records and returns a phone.hint event.
-func (t *Tracker) hint(p *Phone, now time.Time, file, msg string) servers.Event {
+func (t *Tracker) hint(p *Phone, now time.Time, file, msg string) Event {
 	p.Hints = append(p.Hints, Hint{Time: now, File: file, Msg: msg})
-	e := t.event(p, now, servers.PhoneHint, p.Step, msg)
+	e := t.event(p, now, PhoneHint, p.Step, msg)
 	e.File = file
 	return e
 }
 
 // once gives a hint a single time per phone and key.
-func (t *Tracker) once(p *Phone, now time.Time, out []servers.Event, key, msg string) []servers.Event {
+func (t *Tracker) once(p *Phone, now time.Time, out []Event, key, msg string) []Event {
 	if _, ok := p.said[key]; ok {
 		return out
 	}
@@ -745,25 +745,25 @@ func (t *Tracker) once(p *Phone, now time.Time, out []servers.Event, key, msg st
 }
 
 // stalled reports a silent phone once per silence: a new request starts a new one.
-func (t *Tracker) stalled(p *Phone, now time.Time, out []servers.Event, msg string) []servers.Event {
+func (t *Tracker) stalled(p *Phone, now time.Time, out []Event, msg string) []Event {
 	if at, ok := p.said["stalled"]; ok && at.After(p.LastSeen) {
 		return out
 	}
 	p.said["stalled"] = now
 	p.Hints = append(p.Hints, Hint{Time: now, Msg: msg})
-	return append(out, t.event(p, now, servers.PhoneStall, p.Step, msg))
+	return append(out, t.event(p, now, PhoneStall, p.Step, msg))
 }
 
 // event builds a tracker event about p and step k (0-based) of its route.
-func (t *Tracker) event(p *Phone, now time.Time, kind servers.Kind, k int, msg string) servers.Event {
-	e := servers.Event{Time: now, Kind: kind, MAC: p.MAC, IP: p.IP, Model: p.Model, Msg: msg}
+func (t *Tracker) event(p *Phone, now time.Time, kind servers.Kind, k int, msg string) Event {
+	e := Event{Event: servers.Event{Time: now, Kind: kind, MAC: p.MAC, IP: p.IP, Msg: msg}, Model: p.Model}
 	if t.plan != nil && k < len(p.route) {
 		e.Step, e.Steps, e.Load = k+1, len(p.route), p.route[k].ID
 	}
 	return e
 }
 
-func flightKey(ev *servers.Event) string { return fmt.Sprintf("%s:%d", ev.IP, ev.Port) }
+func flightKey(ev *Event) string { return fmt.Sprintf("%s:%d", ev.IP, ev.Port) }
 
 func modelOr(p *Phone) string {
 	if p.Model == "" || strings.Contains(p.Model, "/") {

@@ -18,7 +18,7 @@ type script struct {
 	tr     *Tracker
 	now    time.Time
 	staged []string // "load/mac" per Stager call
-	out    []servers.Event
+	out    []Event
 }
 
 func newScript(t *testing.T, plan *Plan) *script {
@@ -34,7 +34,8 @@ func (s *script) feed(ev servers.Event) *script {
 	if ev.Time.IsZero() {
 		ev.Time = s.now
 	}
-	s.out = append(s.out, s.tr.Observe(&ev)...)
+	e := wireEvent(ev)
+	s.out = append(s.out, s.tr.Observe(&e)...)
 	return s
 }
 
@@ -77,7 +78,7 @@ func (s *script) kinds() []string {
 func (s *script) hints() string {
 	var b strings.Builder
 	for _, e := range s.out {
-		if e.Kind == servers.PhoneHint || e.Kind == servers.PhoneStall {
+		if e.Kind == PhoneHint || e.Kind == PhoneStall {
 			fmt.Fprintf(&b, "%s [%s] %s\n", e.Kind, e.File, e.Msg)
 		}
 	}
@@ -248,7 +249,7 @@ func TestTrackerOnePhoneOnLoopback(t *testing.T) {
 func TestTrackerFillsMACAndModel(t *testing.T) {
 	s := newScript(t, plan7941(t))
 	s.dhcp(class7941)
-	ev := servers.Event{Kind: servers.TFTPRequest, IP: "192.0.2.10", Port: 1, File: "XMLDefault.cnf.xml", Time: s.now}
+	ev := wireEvent(servers.Event{Kind: servers.TFTPRequest, IP: "192.0.2.10", Port: 1, File: "XMLDefault.cnf.xml", Time: s.now})
 	s.tr.Observe(&ev)
 	if ev.MAC != tmac || ev.Model != "7941" {
 		t.Fatalf("event not completed: mac %q model %q", ev.MAC, ev.Model)

@@ -9,17 +9,18 @@ import (
 	"phoneflash/servers"
 )
 
-// Recorder keeps every event published on a bus, for assertions.
-type Recorder struct {
+// Recorder keeps every event published on a bus, for assertions: the servers' own
+// bus, or a layer's above that carries an event type embedding servers.Event.
+type Recorder[E servers.Carried] struct {
 	mu     sync.Mutex
-	events []servers.Event
+	events []E
 	wake   chan struct{}
 }
 
 // Record subscribes to bus until the test ends.
-func Record(t testing.TB, bus *servers.Bus) *Recorder {
+func Record[E servers.Carried](t testing.TB, bus *servers.Bus[E]) *Recorder[E] {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Recorder{wake: make(chan struct{}, 1)}
+	r := &Recorder[E]{wake: make(chan struct{}, 1)}
 	ch := bus.Subscribe(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -39,17 +40,17 @@ func Record(t testing.TB, bus *servers.Bus) *Recorder {
 }
 
 // Events returns a copy of what was recorded so far.
-func (r *Recorder) Events() []servers.Event {
+func (r *Recorder[E]) Events() []E {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]servers.Event(nil), r.events...)
+	return append([]E(nil), r.events...)
 }
 
 // Of returns the recorded events of kind k.
-func (r *Recorder) Of(k servers.Kind) []servers.Event {
-	var out []servers.Event
+func (r *Recorder[E]) Of(k servers.Kind) []E {
+	var out []E
 	for _, e := range r.Events() {
-		if e.Kind == k {
+		if e.Wire().Kind == k {
 			out = append(out, e)
 		}
 	}
@@ -58,13 +59,13 @@ func (r *Recorder) Of(k servers.Kind) []servers.Event {
 
 // Wait returns the first recorded event of kind k that satisfies match (nil: any),
 // waiting up to timeout; the test fails when none comes.
-func (r *Recorder) Wait(t testing.TB, k servers.Kind, match func(servers.Event) bool, timeout time.Duration) servers.Event {
+func (r *Recorder[E]) Wait(t testing.TB, k servers.Kind, match func(E) bool, timeout time.Duration) E {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		for _, e := range r.Events() {
-			if e.Kind == k && (match == nil || match(e)) {
+			if e.Wire().Kind == k && (match == nil || match(e)) {
 				return e
 			}
 		}
@@ -72,7 +73,8 @@ func (r *Recorder) Wait(t testing.TB, k servers.Kind, match func(servers.Event) 
 		case <-r.wake:
 		case <-deadline.C:
 			t.Fatalf("no %s event within %v; recorded: %v", k, timeout, r.Events())
-			return servers.Event{}
+			var none E
+			return none
 		}
 	}
 }

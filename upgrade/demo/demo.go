@@ -92,7 +92,7 @@ func (d *Bench) CompletePath(prefix string) []string {
 // Start starts the Session on loopback (whatever o.Servers says: free ports, unicast
 // replies) and, after BootAfter, a virtual phone of the plan's model running the plan's
 // starting load, just factory reset. The phone stops with the Session.
-func (d *Bench) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan servers.Event, error) {
+func (d *Bench) Start(ctx, sub context.Context, o upgrade.Options) (*upgrade.Session, <-chan upgrade.Event, error) {
 	o.Servers = servers.Config{Iface: loopback.Name, ServerIP: loopback.Addrs[0].Addr(),
 		DHCPPort: servers.AnyPort, TFTPPort: servers.AnyPort, ClassPrefix: upgrade.VendorClass, Lease: o.Servers.Lease}
 	model, from := "7960", ""
