@@ -192,7 +192,7 @@ func runFirmware(args []string, stdout, stderr io.Writer) int {
 			"(.zip, .cop, .tar, .tar.gz, .tgz): family, protocol, version, files present, and what is missing.\n"+
 			"Exit status: 0 when every PATH could be read, 1 when one could not (the others are still listed).", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
-	verbose := fs.Bool("verbose", false, "also list each load's files and the files that belong to no load")
+	verbose := fs.Bool("verbose", false, "the verbose report: also each load's files and source, and the files that belong to no load")
 	// Flags may come before or after the paths; "--" ends the flags.
 	var paths []string
 	for rest := args; len(rest) > 0; {

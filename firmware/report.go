@@ -116,7 +116,7 @@ func WriteReport(w io.Writer, lib *Library, verbose bool) error {
 			plural(unread, "source", "sources"), map[bool]string{true: "it", false: "them"}[unread == 1])
 	}
 	if !verbose && len(lib.Ignored) > 0 {
-		ew.printf(" %s no load (--verbose lists %s).", plural(len(lib.Ignored), "file belongs to", "files belong to"),
+		ew.printf(" %s no load (the verbose report lists %s).", plural(len(lib.Ignored), "file belongs to", "files belong to"),
 			map[bool]string{true: "it", false: "them"}[len(lib.Ignored) == 1])
 	}
 	ew.printf("\n")

@@ -67,8 +67,8 @@ func hints(p *Plan) []string {
 	if p.FromUnknown && len(p.Bridges) > 0 {
 		out = append(out, "The phone's load is unknown: phoneflash serves the target and learns from the phone's own "+
 			"requests whether it needs a bridge first; a phone already on the target, or past every gate, takes nothing "+
-			"it does not need. If you know the load (on the phone: Settings, Model Information or Status > Firmware "+
-			"Versions), give --from.")
+			"it does not need. If you know the load it runs now (on the phone: Settings, Model Information or Status > "+
+			"Firmware Versions), give it.")
 		for i := 0; i < len(p.Bridges); {
 			j := i + 1 // bridges proved by the same evidence go in one sentence
 			for j < len(p.Bridges) && evidenceOf(p.Bridges[j]) == evidenceOf(p.Bridges[i]) {

@@ -56,8 +56,8 @@ func loopCauses() []loopCause {
 		{manifests, func(c loopContext) bool { return c.model.Java() && keyGateBinds(c) }, func(c loopContext) string {
 			g, _ := gateNamed("signing keys")
 			return fmt.Sprintf("The phone keeps asking for %s and takes no image: it refuses the load's signature "+
-				"(AUTH FAIL on its screen). %s. If it runs a load below %s, it needs %s first: plan with --from set to "+
-				"what it runs, or --symptom auth-fail.", c.name, capital(g.Why), g.Below, g.need(c.model))
+				"(AUTH FAIL on its screen). %s. If it runs a load below %s, it needs %s first: give the load it runs now, "+
+				"or the symptom AUTH FAIL.", c.name, capital(g.Why), g.Below, g.need(c.model))
 		}, "[S: blog.qsolved.com; itwurx.net; FACTS.md §4.2]"},
 
 		{manifests, func(c loopContext) bool { return c.model.Java() }, func(c loopContext) string {
@@ -71,7 +71,7 @@ func loopCauses() []loopCause {
 				"load (\"image authentication failed\").", c.name)
 			if c.step != nil && !c.bridge && c.step.Protocol != "" {
 				if g, ok := gateNamed("SCCP 8.0(9)"); ok && c.step.ID != "" && !strings.EqualFold(c.step.ID, g.example(c.model)) {
-					h += fmt.Sprintf(" An SCCP image older than 8.0(9) needs %s first: give --from with what it runs.", g.need(c.model))
+					h += fmt.Sprintf(" An SCCP image older than 8.0(9) needs %s first: give the load it runs now.", g.need(c.model))
 				}
 			}
 			return h

@@ -218,7 +218,7 @@ func MakePlan(lib *firmware.Library, req PlanRequest) (*Plan, error) {
 			if !before.known {
 				who = "a phone in an unknown state"
 			}
-			return nil, inputErrorf("cannot plan %s (%s %s) for %s: %s; if you know it runs something older, give --from %s",
+			return nil, inputErrorf("cannot plan %s (%s %s) for %s: %s; if you know it runs something older, give the load it runs now (e.g. %s)",
 				s.ID, s.Protocol, s.Version, who, rf.Why, exampleFrom(model))
 		}
 		s.How = how(model, before, after[i])

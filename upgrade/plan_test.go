@@ -223,7 +223,7 @@ func TestPlanRefusesWhatThePhoneRefuses(t *testing.T) {
 	} {
 		_, err := MakePlan(tt.lib, tt.req)
 		var ie *InputError
-		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "refuses") || !strings.Contains(err.Error(), "--from") {
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "refuses") || !strings.Contains(err.Error(), "the load it runs now") {
 			t.Errorf("MakePlan(%+v) = %v, want an InputError saying the phone refuses it", tt.req, err)
 		}
 	}

@@ -194,7 +194,7 @@ var realTraces = []realTrace{
 	},
 	{
 		log: "7911-after-flash-format-miscased-component-nak.log", format: formatHPA,
-		model: "7911", to: "SIP11.8-2-2ES4S", refused: "give --from",
+		model: "7911", to: "SIP11.8-2-2ES4S", refused: "give the load it runs now",
 		expect: "After term11.default.loads the phone asks for Jar11sip.8-2-2ES4.sbn with a capital J and the server " +
 			"refuses it; the phone gives up the next transfer. The first hint names that file and speaks of case " +
 			"(phoneflash forgives case, so the file is truly missing), never AUTH FAIL; no upgrade.done. With From " +

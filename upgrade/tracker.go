@@ -238,7 +238,7 @@ func (t *Tracker) Observe(ev *Event) []Event {
 		p.Failures++
 		out = append(out, t.hint(p, ev.Time, asked(ev), fmt.Sprintf(
 			"The transfer of %s stopped: %s. If the phone lost power or its cable, it starts over by itself; "+
-				"if it keeps failing, check the cable and try --blksize 512.", asked(ev), strings.TrimSpace(ev.Msg))))
+				"if it keeps failing, check the cable and try a TFTP block size of 512.", asked(ev), strings.TrimSpace(ev.Msg))))
 	case servers.TFTPMissing:
 		out = t.missing(p, ev, out)
 	case servers.TFTPDenied:
@@ -686,7 +686,7 @@ func (t *Tracker) missing(p *Phone, ev *Event, out []Event) []Event {
 		switch {
 		case IsConfig(name):
 			return append(out, t.hint(p, ev.Time, name, fmt.Sprintf(
-				"The phone asks for %s, which is not there: give --model and --to so phoneflash writes it.", name)))
+				"The phone asks for %s, which is not there: give the phone's model and a target load so phoneflash writes it.", name)))
 		case IsLoadFile(name):
 			return append(out, t.hint(p, ev.Time, name, missingLoadFile(name)))
 		}
