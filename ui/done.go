@@ -161,7 +161,13 @@ func (m *Model) phoneNotes(p upgrade.Phone, now time.Time) []string {
 	}
 	if m.run.sess != nil && p.MAC != "" {
 		for _, pr := range m.run.sess.Report(now).Phones {
-			if pr.MAC != p.MAC || pr.Line == "" {
+			if pr.MAC != p.MAC {
+				continue
+			}
+			if pr.NoLine != "" {
+				notes = append(notes, "No line: "+servers.Visible(pr.NoLine)+"; give it its own line in a run of its own.")
+			}
+			if pr.Line == "" {
 				continue
 			}
 			note := servers.Visible(pr.Line) + "; the phone has not fetched it yet"

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"phoneflash/firmware"
 )
 
 // benchLine is the line: extension 1001 at 192.0.2.50.
@@ -210,5 +212,58 @@ func TestSetLine(t *testing.T) {
 	}
 	if err := p.SetLine(&LineSettings{}); err != nil || p.Line != nil {
 		t.Errorf("an empty line: %v, %v", err, p.Line)
+	}
+}
+
+// One line is one account: the first phone staged for a SIP step takes it, and a
+// second phone on the bench gets its load without the line (two phones on one account
+// take each other's registration). Staging the first again keeps it its line.
+func TestTheLineGoesToOnePhone(t *testing.T) {
+	const second = "00:1e:4a:65:43:21"
+	for _, c := range []struct {
+		name string
+		lib  *firmware.Library
+		req  PlanRequest
+	}{
+		{"7960", sampleLib(t, "7940-7960"), PlanRequest{Model: "7960", From: "P0S3-8-12-00", To: "P0S3-8-12-00"}},
+		{"7970", sampleLib(t, "cmterm-7970_7971-sip.9-4-2SR1-1"), PlanRequest{Model: "7970", From: "SIP70.9-4-2SR1-1S", To: "SIP70.9-4-2SR1-1S"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustPlan(t, c.lib, c.req)
+			if err := p.SetLine(&benchLine); err != nil {
+				t.Fatal(err)
+			}
+			st := p.Steps[len(p.Steps)-1]
+			ov := &memOverlay{}
+			if _, err := p.StageStep(ov, st, ""); err != nil || p.LineOwner() != "" {
+				t.Fatalf("the shared files gave the line to %q (%v)", p.LineOwner(), err)
+			}
+			for _, mac := range []string{tmacStage, second, tmacStage} {
+				if _, err := p.StageStep(ov, st, mac); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if p.LineOwner() != tmacStage {
+				t.Fatalf("the line went to %q, want the first phone", p.LineOwner())
+			}
+			first, other := p.LineFile(st, tmacStage), p.LineFile(st, second)
+			if first == "" || other != "" {
+				t.Fatalf("LineFile: first phone %q, second %q", first, other)
+			}
+			if !bytes.Contains(ov.get(first), []byte(benchLine.Password)) || ov.owner(first) != tmacStage {
+				t.Errorf("the first phone's %s lost its line (owner %q)", first, ov.owner(first))
+			}
+			sep, _ := SEPName(second)
+			sip, _ := SIPName(second)
+			if ov.get(sep) == nil {
+				t.Fatalf("the second phone got no %s: it must get its load all the same", sep)
+			}
+			for _, n := range []string{sep, sip} {
+				if ov.owner(n) != "" || bytes.Contains(ov.get(n), []byte(benchLine.Password)) ||
+					bytes.Contains(ov.get(n), []byte(benchLine.User)) {
+					t.Errorf("the second phone's %s carries the line (owner %q):\n%s", n, ov.owner(n), ov.get(n))
+				}
+			}
+		})
 	}
 }

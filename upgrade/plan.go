@@ -438,4 +438,5 @@ type stageState struct {
 	mu      sync.Mutex
 	written map[string]map[string]bool   // per MAC ("" = none given): names the last Stage for it set
 	files   map[string]map[string][]byte // per load ID: term files read from the load
+	lineMAC string                       // the phone the line went to: the first staged on a SIP step
 }

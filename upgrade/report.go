@@ -42,6 +42,8 @@ type PhoneReport struct {
 	// password; LineRead: the phone fetched that config.
 	Line     string `json:"line,omitempty"`
 	LineRead bool   `json:"line_read,omitempty"`
+	// NoLine: why it got no line although the plan has one (it went to another phone).
+	NoLine string `json:"no_line,omitempty"`
 }
 
 // StepReport is one step of one phone.
@@ -66,7 +68,7 @@ func (s *Session) Report(now time.Time) Report {
 		pr := PhoneReport{MAC: ph.MAC, IP: ph.IP, Model: ph.Model, After: ph.FinalLoad, Done: ph.Phase == PhaseDone,
 			Retries: ph.Retries, Failures: ph.Failures, Already: ph.AlreadyRan, Learned: ph.Learned, NotKept: ph.NotKept}
 		pr.Before = r.From
-		pr.Line, pr.LineRead = s.lineReport(ph.MAC)
+		pr.Line, pr.LineRead, pr.NoLine = s.lineReport(ph.MAC)
 		if ph.AlreadyRan {
 			pr.Before = ph.FinalLoad // the phone said so itself
 		}

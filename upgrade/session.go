@@ -42,6 +42,8 @@ type Session struct {
 
 	lastStep map[string]string       // mac -> load staged for it ("" = the shared files); guarded by mu once follow runs
 	lines    map[string]*lineWritten // mac -> the line staged for it; guarded by mu
+	// lineRefused: the phones told they get no line (it went to another); guarded by mu
+	lineRefused map[string]bool
 
 	logDone func() error // waits for the log writer; nil without a log
 	logErr  error
@@ -84,7 +86,7 @@ func New(o Options) *Session {
 		lib = &firmware.Library{}
 	}
 	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus[servers.Event](), out: servers.NewBus[Event](),
-		lastStep: map[string]string{}, lines: map[string]*lineWritten{}, start: o.Now(), cancel: func() {}}
+		lastStep: map[string]string{}, lines: map[string]*lineWritten{}, lineRefused: map[string]bool{}, start: o.Now(), cancel: func() {}}
 	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
 	if o.Log != nil {
 		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log, wireEvent) // ends when Stop closes out
@@ -178,8 +180,17 @@ func (s *Session) stageStep(st Step, mac string) {
 		return
 	}
 	s.lastStep[mac] = st.ID
-	if name := p.LineFile(st, mac); name != "" && mac != "" {
+	if mac == "" {
+		return
+	}
+	if name := p.LineFile(st, mac); name != "" {
 		s.lines[mac] = &lineWritten{file: name, said: p.Line.Written()}
+	} else if owner := p.LineOwner(); p.Line != nil && st.Protocol == firmware.SIP && owner != "" && !s.lineRefused[mac] {
+		s.lineRefused[mac] = true
+		s.out.Publish(Event{Event: servers.Event{Time: s.opts.Now(), Kind: PhoneHint, MAC: mac, Msg: fmt.Sprintf(
+			"This phone gets no line: line %s went to the phone %s, and two phones on one account take each other's "+
+				"registration. It gets its load all the same; give it its own line in a run of its own.", p.Line.User, owner)},
+			Load: st.ID})
 	}
 }
 
@@ -215,14 +226,19 @@ func (s *Session) lineRead(ev Event) {
 	}
 }
 
-// lineReport is what the report says of the line staged for mac: "" when none.
-func (s *Session) lineReport(mac string) (string, bool) {
+// lineReport is what the report says of the line staged for mac: what was written
+// and whether the phone read it, or why it got none although the plan has one.
+func (s *Session) lineReport(mac string) (said string, read bool, none string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l := s.lines[mac]; l != nil {
-		return l.said, l.read
+		return l.said, l.read, ""
 	}
-	return "", false
+	if s.lineRefused[mac] {
+		p := s.opts.Plan
+		return "", false, fmt.Sprintf("line %s went to the phone %s", p.Line.User, p.LineOwner())
+	}
+	return "", false, ""
 }
 
 // Subscribe returns the Session's events from now on (see servers.Bus.Subscribe).

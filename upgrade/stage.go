@@ -45,12 +45,22 @@ func (p *Plan) Stage(ov Overlay, step int, mac string) ([]string, error) {
 
 // StageStep is Stage for a step given whole: a bridge a phone showed it needs
 // (Plan.Bridges) is staged this way, for that phone.
+//
+// The line goes to one phone, the first staged for a SIP step: two phones on one
+// account would take each other's registration, so any other gets its configs
+// without it (LineOwner says whose it is).
 func (p *Plan) StageStep(ov Overlay, s Step, mac string) ([]string, error) {
-	files, err := p.stepFiles(s, mac)
+	st := p.state()
+	st.mu.Lock()
+	line := p.lineFor(s, mac)
+	if line != nil && mac != "" && st.lineMAC == "" {
+		st.lineMAC, _ = NormalizeMAC(mac)
+	}
+	st.mu.Unlock()
+	files, err := p.stepFiles(s, mac, line)
 	if err != nil {
 		return nil, err
 	}
-	st := p.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := make(map[string]bool, len(files))
@@ -111,16 +121,23 @@ func (p *Plan) StageFiles(step int, mac string) ([]StagedFile, error) {
 	if step < 0 || step >= len(p.Steps) {
 		return nil, fmt.Errorf("stage step %d: the plan has steps 1 to %d", step+1, len(p.Steps))
 	}
-	return p.stepFiles(p.Steps[step], mac)
+	st := p.state()
+	st.mu.Lock()
+	line := p.lineFor(p.Steps[step], mac)
+	st.mu.Unlock()
+	return p.stepFiles(p.Steps[step], mac, line)
 }
 
-func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
+// stepFiles are step s's files for the phone mac, with line (nil: none) in its own
+// configs. The shared files are written for the plan's line whoever has it: they are
+// every phone's, and a phone without the line registers nothing in any case.
+func (p *Plan) stepFiles(s Step, mac string, line *LineSettings) ([]StagedFile, error) {
 	if s.Load == nil {
 		return nil, fmt.Errorf("stage %s: %s", orText(s.ID, "a step"), s.Missing)
 	}
 	family := FamilyModels(p.Model.Family)
 	files := []StagedFile{{Name: XMLDefaultName, Data: XMLDefault(family, s.ID, p.CallManager)}}
-	line := p.lineFor(s)
+	shared := p.stepLine(s)
 	if mac != "" {
 		device, err := p.deviceFiles(s, mac, line)
 		if err != nil {
@@ -132,7 +149,7 @@ func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
 		// Every image reads one of these: written for each step, whatever the phone runs,
 		// so that a phone in an unknown state (or just factory reset) finds its load.
 		sipDefault := SIPDefault(s.ID)
-		if line != nil {
+		if shared != nil {
 			sipDefault = SIPDefaultRegistering(s.ID)
 		}
 		files = append(files,
@@ -140,8 +157,8 @@ func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
 			StagedFile{Name: SIPDefaultName, Data: sipDefault},
 		)
 	}
-	if line != nil {
-		files = append(files, StagedFile{Name: DialPlanName, Data: DialPlan(*line)})
+	if shared != nil {
+		files = append(files, StagedFile{Name: DialPlanName, Data: DialPlan(*shared)})
 	}
 	if !p.Model.Java() {
 		return files, nil
@@ -158,12 +175,38 @@ func (p *Plan) stepFiles(s Step, mac string) ([]StagedFile, error) {
 	return files, nil
 }
 
-// lineFor is the line a step writes: the plan's, on a SIP step; nil otherwise.
-func (p *Plan) lineFor(s Step) *LineSettings {
-	if p.Line == nil || s.Protocol != firmware.SIP {
+// lineFor is the line step s writes for the phone mac: the plan's, on a SIP step,
+// unless it went to another phone; the shared files (mac "") are written for it.
+// p.state().mu held.
+func (p *Plan) lineFor(s Step, mac string) *LineSettings {
+	if owner := p.stage.lineMAC; mac != "" && owner != "" && !sameMAC(owner, mac) {
+		return nil
+	}
+	return p.stepLine(s)
+}
+
+// stepLine is the plan's line on a SIP step, nil otherwise (an SCCP load registers
+// with no SIP account).
+func (p *Plan) stepLine(s Step) *LineSettings {
+	if s.Protocol != firmware.SIP {
 		return nil
 	}
 	return p.Line
+}
+
+// LineOwner is the MAC of the phone the line went to ("" while none has been staged
+// for a SIP step).
+func (p *Plan) LineOwner() string {
+	st := p.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.lineMAC
+}
+
+func sameMAC(a, b string) bool {
+	na, errA := NormalizeMAC(a)
+	nb, errB := NormalizeMAC(b)
+	return errA == nil && errB == nil && na == nb
 }
 
 // deviceFiles are the phone's own configs: SEP<MAC>.cnf.xml, and with a line a SIP
@@ -197,7 +240,11 @@ func (p *Plan) deviceFiles(s Step, mac string, line *LineSettings) ([]StagedFile
 // LineFile is the name of the file that carries the plan's line for the phone mac on
 // step s ("" when the step writes none): the file served to that phone alone.
 func (p *Plan) LineFile(s Step, mac string) string {
-	if p.lineFor(s) == nil {
+	st := p.state()
+	st.mu.Lock()
+	line := p.lineFor(s, mac)
+	st.mu.Unlock()
+	if line == nil {
 		return ""
 	}
 	if p.Model.Java() {
