@@ -406,7 +406,7 @@ func TestServeRefusesBesideAnotherDHCPServer(t *testing.T) {
 	rogue.Start("dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--interface=eth0", "--bind-interfaces",
 		"--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,1h", "--dhcp-leasefile="+filepath.Join(dir, "leases"),
 		"--no-ping", "--user=root", "--pid-file="+filepath.Join(dir, "pid"), "--log-facility=-")
-	time.Sleep(300 * time.Millisecond)
+	rogue.WaitUDP(67)
 	fw := firmwareDir(t, map[string]int{"f.bin": 10})
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a server that starts never exits
@@ -485,7 +485,7 @@ func TestServeStartupErrorsSayWhatToDo(t *testing.T) {
 	}
 	t.Run("port in use", func(t *testing.T) {
 		l.Srv.Start("in.tftpd", "-L", "-a", "192.0.2.1:69", "-s", fw, "-u", "root")
-		time.Sleep(200 * time.Millisecond)
+		l.Srv.WaitUDP(69)
 		out, err := l.Srv.Command(t.Context(), phoneflashBin(t), "serve", "--firmware", fw, "--iface", l.SrvIf, "--no-dhcp").CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "in use") || !strings.Contains(string(out), "in.tftpd (pid") {
 			t.Fatalf("%v: %s", err, out)

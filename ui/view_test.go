@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
@@ -103,13 +104,18 @@ func TestHeaderMarksTheScreenWithoutColour(t *testing.T) {
 // once every phone is done.
 func TestNoMessagesWhileIdle(t *testing.T) {
 	var msgs atomic.Int64
-	tm := teatest.NewTestModel(t, counting{New(newFake(), Options{Now: fixedNow}), &msgs}, teatest.WithInitialTermSize(80, 24))
+	spinStopped := make(chan struct{}, 1)
+	tm := teatest.NewTestModel(t, counting{New(newFake(), Options{Now: fixedNow}), &msgs, spinStopped}, teatest.WithInitialTermSize(80, 24))
 	waitFor(t, tm, "enter checks eth0")
 	press(tm, "enter")
 	waitFor(t, tm, "no other DHCP server answered")
-	time.Sleep(300 * time.Millisecond) // the spinner's last tick lands
+	select { // the spinner's last tick, the one that re-arms nothing
+	case <-spinStopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the spinner never stopped")
+	}
 	before := msgs.Load()
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond) // a negative check: nothing may come in this time
 	if n := msgs.Load() - before; n != 0 {
 		t.Fatalf("%d messages in 1.5 s on an idle Bench screen", n)
 	}
@@ -122,12 +128,19 @@ func TestNoMessagesWhileIdle(t *testing.T) {
 // counting is the wizard counting the messages it gets.
 type counting struct {
 	*Model
-	n *atomic.Int64
+	n           *atomic.Int64
+	spinStopped chan struct{} // a spinner tick re-armed nothing once the checks were done
 }
 
 func (c counting) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	c.n.Add(1)
 	_, cmd := c.Model.Update(msg)
+	if _, tick := msg.(spinner.TickMsg); tick && cmd == nil && strings.Contains(c.Model.View(), "no other DHCP server answered") {
+		select {
+		case c.spinStopped <- struct{}{}:
+		default:
+		}
+	}
 	return c, cmd
 }
 

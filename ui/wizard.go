@@ -65,6 +65,7 @@ type Model struct {
 	help          help.Model
 	spin          spinner.Model
 	busy          int      // operations in flight that show the spinner
+	spinning      bool     // a spinner tick is on its way
 	status        string   // under the screen: what just went wrong, what a key did
 	confirm       question // a yes/no question waiting for its answer; zero: none
 	stopping      bool     // quitting: the servers are stopping
@@ -164,10 +165,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case spinner.TickMsg:
 		if m.busy <= 0 {
+			m.spinning = false
 			return m, nil // let the spinner stop: nothing runs
 		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
+		// A refused tick (none with one chain) counts as the chain's end: a second chain
+		// would be harmless, a spinner that never ticks again would look hung.
+		m.spinning = cmd != nil
 		return m, cmd
 	case tickMsg:
 		m.watch.ticking = false
@@ -268,9 +273,13 @@ func (m *Model) warn(s string) { m.status = styleWarn.Render(markWarn) + " " + s
 func (m *Model) note(s string) { m.status = servers.Visible(s) }
 
 // startBusy shows the spinner while an operation runs.
+// One tick chain at a time: when work starts again before the last chain's tick
+// came back, that tick finds it and goes on (a second chain would spin the spinner
+// twice as fast, and tick on after the work ends).
 func (m *Model) startBusy() tea.Cmd {
 	m.busy++
-	if m.busy == 1 {
+	if m.busy == 1 && !m.spinning {
+		m.spinning = true
 		return m.spin.Tick
 	}
 	return nil

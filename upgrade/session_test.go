@@ -78,8 +78,15 @@ func newBenchPhone(t testing.TB, s *Session) *benchPhone {
 	return &benchPhone{t: t, s: s, mac: mac, tftp: c}
 }
 
+// boot leases an address and returns once the Session has taken the lease in (the
+// tracker stages the phone's own files as it does), as a phone's next request comes
+// only after its DHCP exchange; a request right after the ACK could otherwise beat
+// the staging, which a real phone never does.
 func (b *benchPhone) boot() {
 	b.t.Helper()
+	seen, stop := context.WithCancel(context.Background())
+	defer stop()
+	events := b.s.Subscribe(seen) // before the exchange: this boot's ACK is among what comes
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.t.Fatal(err)
@@ -94,6 +101,16 @@ func (b *benchPhone) boot() {
 	defer cancel()
 	if _, err := c.Request(ctx, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("Cisco Systems, Inc. IP Phone CP-7960G\x00"))); err != nil {
 		b.t.Fatalf("DHCP: %v", err)
+	}
+	for {
+		select {
+		case e := <-events:
+			if e.Kind == servers.DHCPAck && e.MAC == b.mac.String() {
+				return
+			}
+		case <-ctx.Done():
+			b.t.Fatal("the Session never published the phone's dhcp.ack")
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/dhcpv4/server4"
 	"github.com/pin/tftp/v3"
+	"golang.org/x/net/ipv4"
 
 	"phoneflash/firmware"
 	"phoneflash/servers"
@@ -79,6 +80,12 @@ func startTFTPRoot(t *testing.T, root servers.Root, timeout time.Duration) *test
 	if err != nil {
 		t.Fatal(err)
 	}
+	// pin turns on the request's packet info inside Serve: a request queued before that
+	// gets blksize 512 and no local address (LIBS: a start-up race). Turned on here,
+	// before anyone knows the port, no request can come without it.
+	if err := ipv4.NewPacketConn(conn).SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true); err != nil {
+		t.Fatal(err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(conn) }()
 	t.Cleanup(func() {
@@ -87,7 +94,6 @@ func startTFTPRoot(t *testing.T, root servers.Root, timeout time.Duration) *test
 			t.Errorf("tftp serve: %v", err)
 		}
 	})
-	time.Sleep(30 * time.Millisecond) // pin enables packet info inside Serve (LIBS.md start-up race)
 	s.addr = conn.LocalAddr().(*net.UDPAddr)
 	return s
 }
