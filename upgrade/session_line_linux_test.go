@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"phoneflash/firmware"
 	"phoneflash/servers"
 )
 
@@ -19,17 +18,7 @@ import (
 // another address is told "file not found", exactly as for a name that does not
 // exist; the event log and the report name the line, never the password.
 func TestSessionServesTheLineToItsPhoneOnly(t *testing.T) {
-	lib, err := firmware.Open("../testdata/firmware/7940-7960")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := MakePlan(lib, PlanRequest{Model: "7960", From: "P0S3-8-12-00", To: "P0S3-8-12-00"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := plan.SetLine(&benchLine); err != nil {
-		t.Fatal(err)
-	}
+	lib, plan := linePlan(t)
 	var log syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,3 +1,5 @@
+//go:build linux
+
 package upgrade
 
 import (
@@ -16,17 +18,7 @@ import (
 // its load without it, a hint saying why, and the report says so; the line's file is
 // never written for the second.
 func TestSessionGivesTheLineToOnePhone(t *testing.T) {
-	lib, err := firmware.Open("../testdata/firmware/7940-7960")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := MakePlan(lib, PlanRequest{Model: "7960", From: "P0S3-8-12-00", To: "P0S3-8-12-00"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := plan.SetLine(&benchLine); err != nil {
-		t.Fatal(err)
-	}
+	lib, plan := linePlan(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := New(Options{Library: lib, Plan: plan, Servers: servers.Config{Iface: "lo",
@@ -69,4 +61,21 @@ func TestSessionGivesTheLineToOnePhone(t *testing.T) {
 	if n != 1 {
 		t.Errorf("said %d times that the phone gets no line, want once", n)
 	}
+}
+
+// linePlan is a 7960 already on SIP 8.12 given the bench line: one step, the line's.
+func linePlan(t *testing.T) (*firmware.Library, *Plan) {
+	t.Helper()
+	lib, err := firmware.Open("../testdata/firmware/7940-7960")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := MakePlan(lib, PlanRequest{Model: "7960", From: "P0S3-8-12-00", To: "P0S3-8-12-00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.SetLine(&benchLine); err != nil {
+		t.Fatal(err)
+	}
+	return lib, plan
 }
