@@ -96,10 +96,10 @@ func windowsBindProblem(what string, ap netip.AddrPort, dev string, errno uintpt
 			Fix: fmt.Sprintf("close that program (in tftpd64: Settings, untick the server), or turn off Internet Connection Sharing; "+
 				"in a terminal opened with Run as administrator, netstat -abno -p UDP names the program on :%d", port)}
 	case wsaEACCES:
-		return &Problem{Kind: PortInUse, Err: err,
+		return (&Problem{Kind: PortInUse, Err: err, Field: portField(port),
 			Msg: fmt.Sprintf("%s: Windows refused UDP port %d on %s: another program holds it exclusively, or Windows reserves it (Hyper-V and WSL reserve port ranges)", what, port, ap),
-			Fix: fmt.Sprintf("see the reserved ranges with: netsh interface ipv4 show excludedportrange protocol=udp; "+
-				"and who holds the port with: netstat -abno -p UDP (Run as administrator); or choose another port (--%s-port)", portFlag(port))}
+		}).fixing("see the reserved ranges with: netsh interface ipv4 show excludedportrange protocol=udp; "+
+			"and who holds the port with: netstat -abno -p UDP (Run as administrator); or choose another %s", portField(port))
 	case wsaEADDRNOTAVAIL:
 		return &Problem{Kind: NoCarrier, Err: err,
 			Msg: fmt.Sprintf("%s: cannot listen on %s: Windows takes the address off an interface whose cable is unplugged%s", what, ap, onDev(dev)),
@@ -148,11 +148,12 @@ func explainSend(goos, dev string, local netip.Prefix, err error) error {
 		"or run: sudo ipconfig set %s MANUAL %s %s", err, dev, dev, dev, local.Addr(), mask)
 }
 
-func portFlag(port uint16) string {
+// portField is the setting that moves a server off the well-known port.
+func portField(port uint16) Field {
 	if port == TFTPPort {
-		return "tftp"
+		return FieldTFTPPort
 	}
-	return "dhcp"
+	return FieldDHCPPort
 }
 
 func onDev(dev string) string {

@@ -32,7 +32,7 @@ func TestSocketProblemWording(t *testing.T) {
 		{"Windows: cable unplugged", "windows", "TFTP", "192.0.2.1:69", wsaEADDRNOTAVAIL, NoCarrier,
 			[]string{"cable is unplugged"}, []string{"plug the phone's cable in", "ipconfig"}},
 		{"Windows: reserved or exclusive port", "windows", "DHCP", "0.0.0.0:67", wsaEACCES, PortInUse,
-			[]string{"reserves it"}, []string{"netsh interface ipv4 show excludedportrange protocol=udp", "--dhcp-port"}},
+			[]string{"reserves it"}, []string{"netsh interface ipv4 show excludedportrange protocol=udp", "another DHCP port"}},
 		{"macOS: Internet Sharing", "darwin", "DHCP", "0.0.0.0:67", darwinEADDRINUSE, PortInUse,
 			[]string{"Internet Sharing is on"}, []string{"System Settings > General > Sharing", "sudo lsof -nP -iUDP:67"}},
 		{"macOS: its own tftpd", "darwin", "TFTP", "192.0.2.1:69", darwinEADDRINUSE, PortInUse,
@@ -65,6 +65,12 @@ func TestSocketProblemWording(t *testing.T) {
 			}
 			if !errors.Is(p, syscall.Errno(c.errno)) {
 				t.Errorf("the OS error is lost")
+			}
+			if p.Field != "" { // a fix that names a setting leaves its wording to the front end
+				named := p.FixNaming(func(f Field) string { return "<" + string(f) + ">" })
+				if !strings.Contains(named, "<"+string(p.Field)+">") {
+					t.Errorf("the fix does not name %s through FixNaming: %s", p.Field, named)
+				}
 			}
 		})
 	}
