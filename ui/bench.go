@@ -43,7 +43,9 @@ type benchState struct {
 	probeErr   error
 	addErr     error
 	canAdd     bool // the wizard may offer to add an address (canAddAddress)
-	form       settingsForm
+	// linkWatching: a look at the chosen interface's missing link is on its way (linkwatch.go)
+	linkWatching bool
+	form         settingsForm
 }
 
 func newBenchState(o Options) benchState {
@@ -185,7 +187,7 @@ func (m *Model) gotChecks(msg checkedMsg) tea.Cmd {
 		return nil // an older check
 	}
 	s.checking, s.problems, s.offers, s.probeErr = false, msg.problems, msg.offers, msg.probeErr
-	return nil
+	return m.watchLink()
 }
 
 // benchOK reports whether the chosen interface passed its checks.
@@ -204,9 +206,12 @@ func (m *Model) otherDHCPOnly() bool {
 }
 
 // noIPv4 is the interface's no-IPv4 problem, if that is what the checks found.
-func (m *Model) noIPv4() bool {
+func (m *Model) noIPv4() bool { return m.hasProblem(servers.NoIPv4) }
+
+// hasProblem reports whether the checks of the chosen interface found a problem of kind k.
+func (m *Model) hasProblem(k servers.ProblemKind) bool {
 	for _, p := range m.bench.problems {
-		if p.Kind == servers.NoIPv4 {
+		if p.Kind == k {
 			return true
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"phoneflash/servers"
 )
 
@@ -268,5 +270,52 @@ func TestBenchRecheckShowsAnAddressAddedByHand(t *testing.T) {
 	m := final(t, tm)
 	if row, _ := m.bench.list.selected(); !strings.Contains(row.Label, "192.168.1.1/24") || !m.benchOK() {
 		t.Fatalf("after r: row %q, ok %v", row.Label, m.benchOK())
+	}
+}
+
+// Plugging the phone in after choosing its interface shows by itself: the Bench
+// screen looks at a missing link once a second and checks again once it came, as r
+// would (a technician has no reason to think of r).
+func TestBenchChecksAgainWhenTheLinkComes(t *testing.T) {
+	f := newFake()
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth1")
+	press(tm, "down")
+	press(tm, "enter")
+	waitFor(t, tm, "eth1 has no link")
+	f.mu.Lock() // the phone's cable goes in, and eth1 gets an address from the technician
+	f.ifs[2].Running = true
+	f.ifs[2].Addrs = []netip.Prefix{netip.MustParsePrefix("192.168.1.1/24")}
+	delete(f.problems, "eth1")
+	f.mu.Unlock()
+	waitFor(t, tm, "eth1 has a link now: checked again.", "no other DHCP server answered")
+	m := final(t, tm)
+	if row, _ := m.bench.list.selected(); !strings.Contains(row.Label, " up ") || !m.benchOK() || m.hasProblem(servers.NoCarrier) {
+		t.Fatalf("after the link came: row %q, ok %v, problems %v", row.Label, m.benchOK(), m.bench.problems)
+	}
+	if m.bench.linkWatching {
+		t.Error("still looking at a link that is there")
+	}
+}
+
+// The look at a missing link stops when the technician leaves the Bench screen, and
+// starts again on coming back to it.
+func TestBenchLinkWatchOnlyOnTheBench(t *testing.T) {
+	m := New(newFake(), Options{Now: fixedNow})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.bench.checkedFor = "eth1"
+	m.bench.problems = newFake().problems["eth1"]
+	if cmd := m.watchLink(); cmd == nil || !m.bench.linkWatching {
+		t.Fatal("no look at eth1's missing link")
+	}
+	if cmd := m.watchLink(); cmd != nil {
+		t.Fatal("a second look started beside the first")
+	}
+	m.screen = ScreenFirmware
+	if cmd := m.lookAtLink(linkWatchMsg{"eth1"}); cmd != nil || m.bench.linkWatching {
+		t.Fatal("looked at the link from the Firmware screen")
+	}
+	if cmd := m.goTo(ScreenBench); cmd == nil || !m.bench.linkWatching {
+		t.Fatal("back on the Bench screen, nothing looks at the link")
 	}
 }

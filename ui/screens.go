@@ -53,7 +53,7 @@ func init() {
 	screens = [screenCount]screen{
 		ScreenBench: {name: "Bench", view: (*Model).benchView, key: (*Model).benchKey, help: (*Model).benchHelp,
 			typing: func(m *Model) bool { return m.bench.focus == benchFocusForm },
-			scroll: pagesOnly},
+			scroll: pagesOnly, shown: (*Model).watchLink},
 		ScreenFirmware: {name: "Firmware", view: (*Model).firmwareView, key: (*Model).firmwareKey, help: (*Model).firmwareHelp,
 			typing: func(m *Model) bool { return m.fw.focus == fwFocusPath },
 			scroll: func(m *Model) (bool, bool) { return m.fw.focus == fwFocusList, true }}, // the arrows pick completions

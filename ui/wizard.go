@@ -186,6 +186,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case addedMsg:
 		m.endBusy()
 		return m, m.gotAdded(msg)
+	case linkWatchMsg:
+		return m, m.lookAtLink(msg)
+	case linkStateMsg:
+		return m, m.gotLinkState(msg)
 	case completionsMsg:
 		m.gotCompletions(msg)
 		return m, nil
