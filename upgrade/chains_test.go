@@ -343,14 +343,19 @@ func TestTwoPhonesAtOnce(t *testing.T) {
 	}
 	done := map[string]string{}
 	collected := make(chan struct{})
-	go func() {
+	stepped := make(chan struct{}) // the first phone finished its first step
+	go func(firstStepped chan struct{}) {
 		defer close(collected)
 		for e := range events {
+			if e.Kind == upgrade.StepDone && e.MAC == "00:1e:4a:00:00:01" && e.Step == 1 && firstStepped != nil {
+				close(firstStepped)
+				firstStepped = nil // the goroutine's own copy: the test holds the channel
+			}
 			if e.Kind == upgrade.UpgradeDone {
 				done[e.MAC] = e.Load
 			}
 		}
-	}()
+	}(stepped)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, m := range []string{"00:1e:4a:00:00:01", "00:1e:4a:00:00:02"} {
@@ -369,7 +374,13 @@ func TestTwoPhonesAtOnce(t *testing.T) {
 			}
 			errs[i] = err
 		}()
-		time.Sleep(150 * time.Millisecond) // the second phone starts a step behind
+		if i == 0 {
+			select { // the second phone starts a step behind: the two are on different steps
+			case <-stepped:
+			case <-ctx.Done():
+				t.Fatal("the first phone never finished its first step")
+			}
+		}
 	}
 	wg.Wait()
 	s.Stop() // drains the wire through the tracker: the phones' last events are counted
