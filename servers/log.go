@@ -34,6 +34,11 @@ func OpenLog(path string) (*os.File, error) {
 // servers go on serving; the writer then stops writing (the line it broke would make
 // the rest unreadable) but keeps draining, so the bus can close.
 func WriteLog[E Logged](ctx context.Context, bus *Bus[E], w io.Writer, wrap func(Event) E) (wait func() error) {
+	if wrap == nil {
+		if _, ok := any(Event{}).(E); !ok {
+			panic("servers.WriteLog: a bus that carries another type than Event needs wrap")
+		}
+	}
 	events := bus.Subscribe(ctx)
 	done := make(chan error, 1)
 	go func() {

@@ -318,4 +318,17 @@ func TestBenchLinkWatchOnlyOnTheBench(t *testing.T) {
 	if cmd := m.goTo(ScreenBench); cmd == nil || !m.bench.linkWatching {
 		t.Fatal("back on the Bench screen, nothing looks at the link")
 	}
+	// Another interface without a link is chosen while eth1's look waits: its checks
+	// find the watch busy, and eth1's look, when it comes, hands over to eth2.
+	m.bench.checkedFor = "eth2"
+	if cmd := m.gotChecks(checkedMsg{iface: "eth2", problems: m.bench.problems}); cmd != nil {
+		t.Fatal("a second look started beside the first")
+	}
+	if cmd := m.lookAtLink(linkWatchMsg{"eth1"}); cmd == nil || !m.bench.linkWatching {
+		t.Fatal("eth2's missing link is looked at by nobody")
+	}
+	m.bench.checkedFor = "eth1"
+	if cmd := m.gotLinkState(linkStateMsg{iface: "eth2", up: true}); cmd == nil || !m.bench.linkWatching {
+		t.Fatal("a late answer about eth2 left eth1's missing link unwatched")
+	}
 }

@@ -46,8 +46,12 @@ func (m *Model) linkMissing() bool {
 
 // lookAtLink reads the interfaces once, off the UI goroutine.
 func (m *Model) lookAtLink(msg linkWatchMsg) tea.Cmd {
-	if !m.linkMissing() || msg.iface != m.bench.checkedFor {
-		m.bench.linkWatching = false // left the screen, chose another, or checks run: they restart it
+	if msg.iface != m.bench.checkedFor { // another interface was chosen while this look waited
+		m.bench.linkWatching = false
+		return m.watchLink() // its checks found the watch busy with this one
+	}
+	if !m.linkMissing() {
+		m.bench.linkWatching = false // left the screen, or checks run: they start it again
 		return nil
 	}
 	b := m.b
@@ -64,8 +68,8 @@ func (m *Model) lookAtLink(msg linkWatchMsg) tea.Cmd {
 // gotLinkState checks the interface again once its link came, else looks again later.
 func (m *Model) gotLinkState(msg linkStateMsg) tea.Cmd {
 	m.bench.linkWatching = false
-	if !m.linkMissing() || msg.iface != m.bench.checkedFor {
-		return nil
+	if msg.iface != m.bench.checkedFor || !m.linkMissing() {
+		return m.watchLink() // nil unless another interface, chosen meanwhile, has no link
 	}
 	if msg.up {
 		m.note(fmt.Sprintf("%s has a link now: checked again.", msg.iface))

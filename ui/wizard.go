@@ -170,9 +170,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
-		// A refused tick (none with one chain) counts as the chain's end: a second chain
-		// would be harmless, a spinner that never ticks again would look hung.
-		m.spinning = cmd != nil
+		if cmd == nil { // a tick the spinner refused (not its tag; none with one chain): keep it turning
+			cmd = m.spin.Tick
+		}
 		return m, cmd
 	case tickMsg:
 		m.watch.ticking = false
@@ -278,8 +278,9 @@ func (m *Model) note(s string) { m.status = servers.Visible(s) }
 
 // startBusy shows the spinner while an operation runs.
 // One tick chain at a time: when work starts again before the last chain's tick
-// came back, that tick finds it and goes on (a second chain would spin the spinner
-// twice as fast, and tick on after the work ends).
+// came back, that tick finds it and goes on. A second chain would be refused by the
+// spinner (a stale tag), but its tick would still come, after the work ended, as a
+// message that redraws nothing; with one chain the spinner's last tick is known.
 func (m *Model) startBusy() tea.Cmd {
 	m.busy++
 	if m.busy == 1 && !m.spinning {

@@ -264,6 +264,18 @@ func TestTheLineGoesToOnePhone(t *testing.T) {
 					t.Errorf("the second phone's %s carries the line (owner %q):\n%s", n, ov.owner(n), ov.get(n))
 				}
 			}
+			p.Unstage(ov) // the servers stopped: the next bench's first phone may have the line
+			if p.LineOwner() != "" {
+				t.Fatalf("after Unstage the line still goes to %q", p.LineOwner())
+			}
+			broken := st
+			broken.Load = nil // its files cannot be made: the phone gets nothing, the line stays free
+			if _, err := p.StageStep(ov, broken, second); err == nil || p.LineOwner() != "" {
+				t.Fatalf("a failed staging (%v) gave the line to %q", err, p.LineOwner())
+			}
+			if _, err := p.StageStep(ov, st, second); err != nil || p.LineOwner() != second {
+				t.Fatalf("the next bench's phone did not get the line: owner %q (%v)", p.LineOwner(), err)
+			}
 		})
 	}
 }

@@ -42,8 +42,8 @@ type Session struct {
 
 	lastStep map[string]string       // mac -> load staged for it ("" = the shared files); guarded by mu once follow runs
 	lines    map[string]*lineWritten // mac -> the line staged for it; guarded by mu
-	// lineRefused: the phones told they get no line (it went to another); guarded by mu
-	lineRefused map[string]bool
+	// lineRefused: the phones told they get no line -> the phone it went to; guarded by mu
+	lineRefused map[string]string
 
 	logDone func() error // waits for the log writer; nil without a log
 	logErr  error
@@ -86,7 +86,7 @@ func New(o Options) *Session {
 		lib = &firmware.Library{}
 	}
 	s := &Session{opts: o, root: lib.Root(), wire: servers.NewBus[servers.Event](), out: servers.NewBus[Event](),
-		lastStep: map[string]string{}, lines: map[string]*lineWritten{}, lineRefused: map[string]bool{}, start: o.Now(), cancel: func() {}}
+		lastStep: map[string]string{}, lines: map[string]*lineWritten{}, lineRefused: map[string]string{}, start: o.Now(), cancel: func() {}}
 	s.tracker = NewTracker(o.Plan, o.Library, s.stageStep)
 	if o.Log != nil {
 		s.logDone = servers.WriteLog(context.Background(), s.out, o.Log, wireEvent) // ends when Stop closes out
@@ -185,8 +185,8 @@ func (s *Session) stageStep(st Step, mac string) {
 	}
 	if name := p.LineFile(st, mac); name != "" {
 		s.lines[mac] = &lineWritten{file: name, said: p.Line.Written()}
-	} else if owner := p.LineOwner(); p.Line != nil && st.Protocol == firmware.SIP && owner != "" && !s.lineRefused[mac] {
-		s.lineRefused[mac] = true
+	} else if owner := p.LineOwner(); p.Line != nil && st.Protocol == firmware.SIP && owner != "" && s.lineRefused[mac] == "" {
+		s.lineRefused[mac] = owner
 		s.out.Publish(Event{Event: servers.Event{Time: s.opts.Now(), Kind: PhoneHint, MAC: mac, Msg: fmt.Sprintf(
 			"This phone gets no line: line %s went to the phone %s, and two phones on one account take each other's "+
 				"registration. It gets its load all the same; give it its own line in a run of its own.", p.Line.User, owner)},
@@ -234,9 +234,8 @@ func (s *Session) lineReport(mac string) (said string, read bool, none string) {
 	if l := s.lines[mac]; l != nil {
 		return l.said, l.read, ""
 	}
-	if s.lineRefused[mac] {
-		p := s.opts.Plan
-		return "", false, fmt.Sprintf("line %s went to the phone %s", p.Line.User, p.LineOwner())
+	if owner := s.lineRefused[mac]; owner != "" {
+		return "", false, fmt.Sprintf("line %s went to the phone %s", s.opts.Plan.Line.User, owner)
 	}
 	return "", false, ""
 }

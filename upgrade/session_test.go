@@ -104,7 +104,10 @@ func (b *benchPhone) boot() {
 	}
 	for {
 		select {
-		case e := <-events:
+		case e, ok := <-events:
+			if !ok {
+				b.t.Fatal("the Session stopped before it published the phone's dhcp.ack")
+			}
 			if e.Kind == servers.DHCPAck && e.MAC == b.mac.String() {
 				return
 			}

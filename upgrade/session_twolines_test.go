@@ -61,6 +61,12 @@ func TestSessionGivesTheLineToOnePhone(t *testing.T) {
 	if n != 1 {
 		t.Errorf("said %d times that the phone gets no line, want once", n)
 	}
+	s.Stop() // the Done screen reads the report after the servers stopped
+	for _, p := range s.Report(s.opts.Now()).Phones {
+		if p.MAC == second && p.NoLine != "line 1001 went to the phone "+first {
+			t.Errorf("after Stop the report says %q", p.NoLine)
+		}
+	}
 }
 
 // linePlan is a 7960 already on SIP 8.12 given the bench line: one step, the line's.

@@ -53,12 +53,18 @@ func (p *Plan) StageStep(ov Overlay, s Step, mac string) ([]string, error) {
 	st := p.state()
 	st.mu.Lock()
 	line := p.lineFor(s, mac)
-	if line != nil && mac != "" && st.lineMAC == "" {
+	claimed := line != nil && mac != "" && st.lineMAC == ""
+	if claimed {
 		st.lineMAC, _ = NormalizeMAC(mac)
 	}
 	st.mu.Unlock()
 	files, err := p.stepFiles(s, mac, line)
 	if err != nil {
+		if claimed { // it never got the line: the next phone may have it
+			st.mu.Lock()
+			st.lineMAC = ""
+			st.mu.Unlock()
+		}
 		return nil, err
 	}
 	st.mu.Lock()
@@ -88,11 +94,13 @@ func (p *Plan) StageStep(ov Overlay, s Step, mac string) ([]string, error) {
 	return names, nil
 }
 
-// Unstage removes every file Stage wrote.
+// Unstage removes every file Stage wrote, and with them the line's tie to its phone:
+// the plan may serve another bench (the wizard starts again with it for the next phone).
 func (p *Plan) Unstage(ov Overlay) {
 	st := p.state()
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.lineMAC = ""
 	for _, names := range st.written {
 		for name := range names {
 			ov.Remove(name)
