@@ -100,3 +100,32 @@ func TestWizardBenchScreenInNamespace(t *testing.T) {
 		t.Fatalf("the tmux server is still there after kill-server: %s", out)
 	}
 }
+
+// Plugging the phone in after choosing its interface: the real binary, on a veth whose
+// far end is down (no carrier), says "no link"; once the far end comes up, the Bench
+// screen checks again by itself, with no key pressed, and the row says up.
+func TestWizardSeesTheLinkCome(t *testing.T) {
+	servertest.Require(t, "tmux")
+	bin := phoneflashBin(t)
+	fw, err := filepath.Abs("testdata/firmware/7940-7960")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := servertest.NewLink(t)
+	l.Phone.Run("ip", "link", "set", l.PhoneIf, "down") // the phone is not plugged in yet
+	l.Srv.WaitOperstate(l.SrvIf, "down")                // a veth whose peer is down has no carrier
+	tt := newTerm(t, 100, 30, fmt.Sprintf("cd %s && ip netns exec %s %s --firmware %s; echo EXITED rc=$?; sleep 60",
+		t.TempDir(), l.Srv.Name, bin, fw))
+	tt.wait(10*time.Second, "[Bench]", "enter checks "+l.SrvIf)
+	tt.key("Enter")
+	tt.wait(15*time.Second, "Checks on "+l.SrvIf, l.SrvIf+" has no link")
+
+	l.Phone.Run("ip", "link", "set", l.PhoneIf, "up") // plugged in
+	screen := tt.wait(15*time.Second, l.SrvIf+" has a link now: checked again.", "no other DHCP server answered")
+	row := regexp.MustCompile(`> ` + l.SrvIf + `\s+\S+\s+up\s+192\.0\.2\.1/24`)
+	if !row.MatchString(screen) || strings.Contains(screen, "has no link") {
+		t.Fatalf("after the link came the screen still says otherwise:\n%s", screen)
+	}
+	tt.key("q")
+	tt.wait(10*time.Second, "EXITED rc=0")
+}
