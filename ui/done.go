@@ -161,21 +161,27 @@ func (m *Model) phoneNotes(p upgrade.Phone, now time.Time) []string {
 	}
 	if m.run.sess != nil && p.MAC != "" {
 		for _, pr := range m.run.sess.Report(now).Phones {
-			if pr.MAC != p.MAC {
-				continue
+			if pr.MAC == p.MAC {
+				notes = append(notes, lineNotes(pr)...)
 			}
-			if pr.NoLine != "" {
-				notes = append(notes, "No line: "+servers.Visible(pr.NoLine)+"; give it its own line in a run of its own.")
-			}
-			if pr.Line == "" {
-				continue
-			}
-			note := servers.Visible(pr.Line) + "; the phone has not fetched it yet"
-			if pr.LineRead {
-				note = servers.Visible(pr.Line) + " and fetched by the phone"
-			}
-			notes = append(notes, capitalFirst(note)+".")
 		}
+	}
+	return notes
+}
+
+// lineNotes are what the report says of a phone's line: written, and whether the
+// phone fetched it; or why it got none.
+func lineNotes(pr upgrade.PhoneReport) []string {
+	var notes []string
+	if pr.NoLine != "" {
+		notes = append(notes, "No line: "+servers.Visible(pr.NoLine)+"; give it its own line in a run of its own.")
+	}
+	if pr.Line != "" {
+		note := servers.Visible(pr.Line) + "; the phone has not fetched it yet"
+		if pr.LineRead {
+			note = servers.Visible(pr.Line) + " and fetched by the phone"
+		}
+		notes = append(notes, capitalFirst(note)+".")
 	}
 	return notes
 }
