@@ -114,9 +114,9 @@ func TestDemoInTmuxFromFirstScreenToDone(t *testing.T) {
 	// The phone powers on when the trainee says the reset is done, as a real one does
 	// after its keys: the key sequence stays on screen with no DHCP yet, however long it
 	// is read (longer than the old fixed 3 s boot delay here).
-	tt.wait(5*time.Second, "[Reset]", "123456789*0#", "Keep network cfg?", "Waiting for the phone's DHCP DISCOVER")
+	tt.wait(5*time.Second, "[Reset]", "123456789*0#", "Keep network cfg?", "The virtual phone powers on when you press enter", "enter the reset is done")
 	time.Sleep(4 * time.Second) // a negative check: nothing may happen in this time
-	if s := tt.screen(); !strings.Contains(s, "[Reset]") || !strings.Contains(s, "Waiting for the phone's DHCP DISCOVER") {
+	if s := tt.screen(); !strings.Contains(s, "[Reset]") || !strings.Contains(s, "The virtual phone powers on when you press enter") {
 		t.Fatalf("the demo's phone booted before Enter on the Reset screen:\n%s", s)
 	}
 	tt.key("Enter")

@@ -51,6 +51,9 @@ func (m *Model) phoneReady() tea.Cmd {
 func (m *Model) resetHelp() []key.Binding {
 	k := m.keys
 	out := []key.Binding{withHelp(k.Enter, "watch now")}
+	if _, demo := m.b.(PhoneWaiter); demo {
+		out[0] = withHelp(k.Enter, "the reset is done")
+	}
 	if len(m.resets()) > 1 {
 		out = append(out, withHelp(k.Tab, "the other reset"))
 	}
@@ -79,7 +82,10 @@ func (m *Model) resetView(w, h int) string {
 		title += styleDim.Render(fmt.Sprintf("  (%d of %d: tab shows the other)", m.reset.which%len(rs)+1, len(rs)))
 	}
 	wait := wrap("Waiting for the phone's DHCP DISCOVER"+ellipsis+" (this moves on by itself)", w-2, "")
-	if info.DHCP == "" {
+	switch _, demo := m.b.(PhoneWaiter); {
+	case demo:
+		wait = wrap("The virtual phone powers on when you press enter, as a real one boots after its keys", w-2, "")
+	case info.DHCP == "":
 		wait = wrap("Waiting for the phone's first TFTP request"+ellipsis, w-2, "")
 	}
 	wait[0] = m.spinnerView() + " " + wait[0]
