@@ -18,10 +18,7 @@ import (
 func TestWizardInNamespaceUpgradesAPhone(t *testing.T) {
 	servertest.Require(t, "tmux")
 	bin := phoneflashBin(t)
-	fw, err := filepath.Abs("testdata/firmware/7940-7960")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fw := sampleFirmware(t)
 	l := servertest.NewLink(t)
 	dir := t.TempDir()
 	tt := newTerm(t, 100, 30, fmt.Sprintf("cd %s && ip netns exec %s %s --iface %s --firmware %s --model 7960 --from P00303010102 "+

@@ -25,10 +25,7 @@ import (
 func TestWizardBenchScreenInNamespace(t *testing.T) {
 	servertest.Require(t, "tmux", "dnsmasq", "nft")
 	bin := phoneflashBin(t)
-	fw, err := filepath.Abs("testdata/firmware/7940-7960")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fw := sampleFirmware(t)
 	l := servertest.NewLink(t)
 	const rogue = "192.0.2.2"
 	l.AddPhoneIP(rogue)
@@ -107,10 +104,7 @@ func TestWizardBenchScreenInNamespace(t *testing.T) {
 func TestWizardSeesTheLinkCome(t *testing.T) {
 	servertest.Require(t, "tmux")
 	bin := phoneflashBin(t)
-	fw, err := filepath.Abs("testdata/firmware/7940-7960")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fw := sampleFirmware(t)
 	l := servertest.NewLink(t)
 	l.Phone.Run("ip", "link", "set", l.PhoneIf, "down") // the phone is not plugged in yet
 	l.Srv.WaitOperstate(l.SrvIf, "down")                // a veth whose peer is down has no carrier
@@ -128,4 +122,15 @@ func TestWizardSeesTheLinkCome(t *testing.T) {
 	}
 	tt.key("q")
 	tt.wait(10*time.Second, "EXITED rc=0")
+}
+
+// sampleFirmware is the 7940/7960 sample firmware's absolute path: the wizard runs
+// in a temporary folder of its own.
+func sampleFirmware(t *testing.T) string {
+	t.Helper()
+	fw, err := filepath.Abs("testdata/firmware/7940-7960")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fw
 }
