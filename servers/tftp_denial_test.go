@@ -94,8 +94,11 @@ func TestTFTPRefusalsNameTheRequestAndTheirReason(t *testing.T) {
 		{"too long", long, nil, servers.TFTPDenied, servers.DeniedTooLong, "too long"},
 		{"missing", "CTLSEP001122334455.tlv", nil, servers.TFTPMissing, servers.MissingFile, "not found"},
 	} {
-		t.Run(tc.test, func(t *testing.T) {
+		t.Run(tc.test, func(st *testing.T) {
+			// Each client's socket stays open until the whole test ends: a port the
+			// kernel handed out again would find an earlier case's event.
 			c := loopbackClient(t, "127.0.0.1")
+			t := st
 			pkt := tc.pkt
 			if pkt == nil {
 				pkt = rawRRQ(tc.name)
