@@ -164,8 +164,9 @@ func (m *Model) chooseInterface() tea.Cmd {
 	b, ctx, cfg := m.b, m.ctx, m.cfg
 	return tea.Batch(m.startBusy(), func() tea.Msg {
 		msg := checkedMsg{iface: i.Name, problems: b.Check(cfg)}
-		// The probe broadcasts a DISCOVER: only where a DHCP server of ours would run.
-		if !cfg.NoDHCP && !i.Loopback && !cfg.Loopback() && !blocking(msg.problems) {
+		// The probe broadcasts a DISCOVER: only where a DHCP server of ours would run,
+		// and only with a link (nobody would hear it; the link watch checks again then).
+		if !cfg.NoDHCP && !i.Loopback && !cfg.Loopback() && !blocking(msg.problems) && !hasKind(msg.problems, servers.NoCarrier) {
 			msg.offers, msg.probeErr = b.Probe(ctx, i.Name)
 		}
 		return msg
@@ -209,8 +210,10 @@ func (m *Model) otherDHCPOnly() bool {
 func (m *Model) noIPv4() bool { return m.hasProblem(servers.NoIPv4) }
 
 // hasProblem reports whether the checks of the chosen interface found a problem of kind k.
-func (m *Model) hasProblem(k servers.ProblemKind) bool {
-	for _, p := range m.bench.problems {
+func (m *Model) hasProblem(k servers.ProblemKind) bool { return hasKind(m.bench.problems, k) }
+
+func hasKind(ps []*servers.Problem, k servers.ProblemKind) bool {
+	for _, p := range ps {
 		if p.Kind == k {
 			return true
 		}
@@ -445,6 +448,8 @@ func (m *Model) checksView(w int) []string {
 		good = append(good, "DHCP off (--no-dhcp)")
 	case i.Loopback:
 		good = append(good, "loopback (no probe)")
+	case m.hasProblem(servers.NoCarrier):
+		good = append(good, "other DHCP servers looked for once the link is up")
 	default:
 		good = append(good, "no other DHCP server answered")
 	}

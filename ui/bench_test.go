@@ -298,6 +298,35 @@ func TestBenchChecksAgainWhenTheLinkComes(t *testing.T) {
 	}
 }
 
+// No link, nothing else wrong: the probe for other DHCP servers waits for the link
+// (a DISCOVER on a dead cable finds nothing and would pass for "none answered"), and
+// runs once it came.
+func TestBenchProbesOnlyWithALink(t *testing.T) {
+	f := newFake()
+	f.ifs[2].Addrs = []netip.Prefix{netip.MustParsePrefix("192.168.1.1/24")}
+	f.problems["eth1"] = f.problems["eth1"][:1] // the missing link alone
+	tm := run(t, New(f, Options{Now: fixedNow}), sizes[0])
+	waitFor(t, tm, "eth1")
+	press(tm, "down")
+	press(tm, "enter")
+	waitFor(t, tm, "eth1 has no link", "other DHCP servers looked for") // "once the link is up" wraps at 80 columns
+	f.mu.Lock()
+	probed := slices.Contains(f.probed, "eth1")
+	f.ifs[2].Running = true
+	delete(f.problems, "eth1")
+	f.mu.Unlock()
+	if probed {
+		t.Fatal("probed eth1 with no link")
+	}
+	waitFor(t, tm, "eth1 has a link now: checked again.", "no other DHCP server answered")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !slices.Contains(f.probed, "eth1") {
+		t.Fatal("eth1 was not probed once its link came")
+	}
+	final(t, tm)
+}
+
 // The look at a missing link stops when the technician leaves the Bench screen, and
 // starts again on coming back to it.
 func TestBenchLinkWatchOnlyOnTheBench(t *testing.T) {
